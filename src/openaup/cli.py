@@ -1,0 +1,23 @@
+"""The ``aup`` command: Django's management commands plus OpenAUP's own.
+
+``aup migrate``, ``aup createsuperuser`` and every other Django command work as under
+``manage.py``; OpenAUP adds ``aup serve``, ``aup backup``, ``aup restore``, ``aup roster``
+and ``aup demo``. ``aup help`` lists them all.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openaup.settings")
+    from django.core.management import execute_from_command_line
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    execute_from_command_line(["aup", *args])
+
+
+if __name__ == "__main__":
+    main()

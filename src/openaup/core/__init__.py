@@ -1,0 +1,3 @@
+"""Shared core: settings helpers, scoping base classes, request context, backups."""
+
+from __future__ import annotations

@@ -1,0 +1,74 @@
+"""Base classes for pages. Every page of OpenAUP derives from one of these, so no page can
+forget sign-in or scoping (a test walks the URL patterns to prove it).
+
+- :class:`PublicView`: no sign-in (the sign-in page itself, health checks).
+- :class:`SignedInView`: any signed-in person; shows nothing that needs scoping.
+- :class:`ScopedListView` / :class:`ScopedDetailView`: rows of a model whose queryset is a
+  :class:`~openaup.core.querysets.ScopedQuerySet`, narrowed to the user's scope.
+  Out-of-scope objects are a 404, as if they did not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError, connection
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.generic import DetailView, ListView, TemplateView, View
+
+from openaup.core.querysets import Action, ScopedQuerySet
+
+__all__ = [
+    "HealthView",
+    "PublicView",
+    "ScopedDetailView",
+    "ScopedListView",
+    "ScopedObjectMixin",
+    "SignedInView",
+]
+
+
+class PublicView(View):
+    """A page anyone may open without signing in."""
+
+
+class SignedInView(LoginRequiredMixin, TemplateView):
+    """A page for any signed-in person that lists no scoped rows itself."""
+
+
+class ScopedObjectMixin(LoginRequiredMixin):
+    """Restrict the view's queryset to what the signed-in user may act on."""
+
+    scope_action: Action = "view"
+    request: Any
+
+    def get_queryset(self) -> QuerySet[Any]:
+        queryset = super().get_queryset()  # type: ignore[misc]
+        if not isinstance(queryset, ScopedQuerySet):
+            raise ImproperlyConfigured(
+                f"{type(self).__name__}: {queryset.model.__name__} has no ScopedQuerySet"
+            )
+        return queryset.visible_to(self.request.user, self.scope_action)
+
+
+class ScopedListView(ScopedObjectMixin, ListView):  # type: ignore[type-arg]
+    """A list of rows the user may see."""
+
+
+class ScopedDetailView(ScopedObjectMixin, DetailView):  # type: ignore[type-arg]
+    """One row the user may see; anything else is a 404."""
+
+
+class HealthView(PublicView):
+    """``GET /healthz``: 200 when the database answers (for load balancers and monitors)."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except DatabaseError:
+            return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+        return JsonResponse({"status": "ok"})

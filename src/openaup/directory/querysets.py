@@ -1,0 +1,158 @@
+"""Who may see which part of the directory (the one place that decides it).
+
+- district admin, technology staff, records officer: the whole district (records officers
+  only read);
+- principal / school admin: their school's students, staff and those students' guardians;
+- teacher: the students of their own sections;
+- student: themself; guardian: themself and the children linked to them with educational
+  rights;
+- everyone signed in: the list of schools.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Self
+
+from django.db.models import Q
+
+from openaup.core.querysets import Action, ScopedQuerySet
+
+if TYPE_CHECKING:
+    from openaup.accounts.access import Access
+
+
+def _access(user: Any) -> Access:
+    from openaup.accounts.access import access_for
+
+    return access_for(user)
+
+
+def _may_change_district(access: Access) -> bool:
+    return access.is_district_admin or access.is_tech_staff
+
+
+def _teacher_section_ids(access: Access) -> Q:
+    """Sections in which the user's person teaches (an active teacher/aide enrollment)."""
+    return Q(
+        enrollments__person_id=access.person_id,
+        enrollments__role__in=["teacher", "aide"],
+        enrollments__is_active=True,
+    )
+
+
+class SchoolQuerySet(ScopedQuerySet):
+    def scope(self, user: Any, action: Action) -> Self:
+        access = _access(user)
+        if action == "view":
+            return self
+        if _may_change_district(access):
+            return self
+        return self.none()
+
+
+class PersonQuerySet(ScopedQuerySet):
+    def students(self) -> Self:
+        return self.filter(kind="student")
+
+    def active(self) -> Self:
+        return self.filter(status="active")
+
+    def scope(self, user: Any, action: Action) -> Self:
+        access = _access(user)
+        if _may_change_district(access):
+            return self
+        if action not in ("view", "export"):
+            return self.none()
+        if access.sees_whole_district:
+            return self
+        from openaup.directory.models import Enrollment, GuardianLink, PersonRole, Section
+
+        allowed = Q(pk=access.person_id) if access.person_id else Q(pk__in=[])
+        schools = access.schools_with("school_admin")
+        if schools:
+            school_students = self.model.objects.filter(kind="student", school_id__in=schools)
+            allowed |= Q(school_id__in=schools)
+            allowed |= Q(
+                pk__in=PersonRole.objects.filter(school_id__in=schools, is_active=True).values(
+                    "person_id"
+                )
+            )
+            allowed |= Q(
+                pk__in=GuardianLink.objects.filter(
+                    student__in=school_students, is_active=True
+                ).values("guardian_id")
+            )
+        if access.person_id and access.has("teacher"):
+            taught = Section.objects.filter(_teacher_section_ids(access))
+            allowed |= Q(
+                pk__in=Enrollment.objects.filter(
+                    section__in=taught, role="student", is_active=True
+                ).values("person_id")
+            )
+        if access.person_id and access.has("guardian"):
+            allowed |= Q(
+                pk__in=GuardianLink.objects.filter(
+                    guardian_id=access.person_id, is_active=True, has_educational_rights=True
+                ).values("student_id")
+            )
+        return self.filter(allowed)
+
+
+class SectionQuerySet(ScopedQuerySet):
+    def scope(self, user: Any, action: Action) -> Self:
+        access = _access(user)
+        if _may_change_district(access):
+            return self
+        if action not in ("view", "export"):
+            return self.none()
+        if access.sees_whole_district:
+            return self
+        from openaup.directory.models import Person
+
+        allowed = Q(school_id__in=access.schools_with("school_admin"))
+        if access.person_id:
+            allowed |= _teacher_section_ids(access)
+            visible_students = Person.objects.filter(kind="student").visible_to(user)
+            if access.has("student", "guardian"):
+                allowed |= Q(
+                    enrollments__person__in=visible_students,
+                    enrollments__role="student",
+                    enrollments__is_active=True,
+                )
+        return self.filter(allowed).distinct()
+
+
+class EnrollmentQuerySet(ScopedQuerySet):
+    def scope(self, user: Any, action: Action) -> Self:
+        access = _access(user)
+        if _may_change_district(access):
+            return self
+        if action not in ("view", "export"):
+            return self.none()
+        if access.sees_whole_district:
+            return self
+        from openaup.directory.models import Section
+
+        return self.filter(section__in=Section.objects.visible_to(user, action))
+
+
+class GuardianLinkQuerySet(ScopedQuerySet):
+    def scope(self, user: Any, action: Action) -> Self:
+        access = _access(user)
+        if _may_change_district(access):
+            return self
+        if action not in ("view", "export"):
+            return self.none()
+        if access.sees_whole_district:
+            return self
+        from openaup.directory.models import Person
+
+        allowed = Q(guardian_id=access.person_id) | Q(student_id=access.person_id)
+        schools = access.schools_with("school_admin")
+        if schools:
+            allowed |= Q(student__school_id__in=schools)
+        # Everyone else sees the contacts of students they may see, and only links that
+        # carry educational rights.
+        visible = Person.objects.filter(kind="student").visible_to(user, action)
+        allowed |= Q(student__in=visible, has_educational_rights=True)
+        return self.filter(allowed)

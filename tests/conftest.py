@@ -1,0 +1,16 @@
+"""Shared test set-up: plain static storage (no collectstatic needed) and the personas."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+
+pytest_plugins = ["tests.personas"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
