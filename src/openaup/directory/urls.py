@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from django.urls import path
 
-from openaup.directory import views
+from openaup.directory.views import people
 
 app_name = "directory"
 
 urlpatterns = [
-    path("people/", views.PersonListView.as_view(), name="person-list"),
-    path("people/<int:pk>/", views.PersonDetailView.as_view(), name="person-detail"),
+    path("people/", people.PersonListView.as_view(), name="person-list"),
+    path("people/<int:pk>/", people.PersonDetailView.as_view(), name="person-detail"),
 ]
