@@ -6,6 +6,9 @@
 - teacher: the students of their own sections;
 - student: themself; guardian: themself and the children linked to them with educational
   rights;
+- sections: those of the schools one leads, the sections one teaches, and the sections of the
+  students one may see; enrollments: a visible section's staff, and its students only where
+  the student is visible;
 - everyone signed in: the list of schools.
 """
 
@@ -119,7 +122,8 @@ class SectionQuerySet(ScopedQuerySet):
                     enrollments__role="student",
                     enrollments__is_active=True,
                 )
-        return self.filter(allowed).distinct()
+        # A subquery rather than a join with DISTINCT, so callers can still annotate counts.
+        return self.filter(pk__in=self.model.objects.filter(allowed).values("pk"))
 
 
 class EnrollmentQuerySet(ScopedQuerySet):
@@ -131,9 +135,14 @@ class EnrollmentQuerySet(ScopedQuerySet):
             return self.none()
         if access.sees_whole_district:
             return self
-        from openaup.directory.models import Section
+        from openaup.directory.models import Person, Section
 
-        return self.filter(section__in=Section.objects.visible_to(user, action))
+        # A section's staff are visible with the section; its students only to those who may
+        # see each student (a guardian sees their child's class, not the classmates).
+        return self.filter(
+            Q(section__in=Section.objects.visible_to(user, action))
+            & (~Q(role="student") | Q(person__in=Person.objects.visible_to(user, action)))
+        )
 
 
 class GuardianLinkQuerySet(ScopedQuerySet):
