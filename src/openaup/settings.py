@@ -207,7 +207,6 @@ LOGGING = {
 }
 
 # --- OpenAUP ----------------------------------------------------------------
-OPENAUP_DISTRICT_NAME = env_str("OPENAUP_DISTRICT_NAME", "")
 OPENAUP_DEMO_PASSWORD = env_str("OPENAUP_DEMO_PASSWORD", "maple-valley-demo")
 OPENAUP_UPLOAD_MAX_BYTES = env_int("OPENAUP_UPLOAD_MAX_MB", 200, minimum=1) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
