@@ -1,13 +1,58 @@
-"""The REST API under ``/api/``."""
+"""The REST API under ``/api/``: the directory's read-only endpoints, the OpenAPI schema and
+its browsable docs.
+
+Every data endpoint is a :class:`~openaup.core.api.ScopedViewSetMixin` viewset. The API root,
+the schema and the docs list no rows, but still need a signed-in caller: the schema and docs
+are not for the public, and the root answers anonymous callers with 403 like any endpoint.
+"""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.urls import path
+from drf_spectacular.settings import spectacular_settings
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from openaup.directory import api as directory_api
 
+
+class SchemaView(SpectacularAPIView):
+    """``GET /api/schema/``: the OpenAPI 3 schema, for signed-in callers."""
+
+    permission_classes = [IsAuthenticated]
+
+
+class DocsView(LoginRequiredMixin, SpectacularSwaggerView):
+    """``GET /api/docs/``: Swagger UI from our own static files; anonymous visitors are sent
+    to the sign-in page."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(exclude=True)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().get(request, *args, **kwargs)
+        # No "validator" badge: it would load an image from swagger.io.
+        settings = {**spectacular_settings.SWAGGER_UI_SETTINGS, "validatorUrl": None}
+        response.data["settings"] = json.dumps(settings)
+        return response
+
+
 router = DefaultRouter()
 router.register("schools", directory_api.SchoolViewSet, basename="school")
+router.register("people", directory_api.PersonViewSet, basename="person")
 router.register("students", directory_api.StudentViewSet, basename="student")
+router.register("sections", directory_api.SectionViewSet, basename="section")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("schema/", SchemaView.as_view(), name="api-schema"),
+    path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
+    *router.urls,
+]

@@ -1,9 +1,9 @@
-"""URL map. Every page derives from a base class in :mod:`openaup.core.views`."""
+"""URL map. Every page derives from a base class in :mod:`openaup.core.views` and every API
+endpoint from :mod:`openaup.core.api` (``tests/core/test_url_contract.py`` checks both)."""
 
 from __future__ import annotations
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from openaup.accounts import views as account_views
 from openaup.core import views as core_views
@@ -15,6 +15,4 @@ urlpatterns = [
     path("healthz", core_views.HealthView.as_view(), name="health"),
     path("directory/", include("openaup.directory.urls")),
     path("api/", include("openaup.api_urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -1,14 +1,25 @@
-"""Pages of the directory: the people list and a person's page."""
+"""Pages of the directory: the people list and a person's page.
+
+Both read through the scoped base views; related rows (guardian links, enrollments) go
+through their own ``visible_to``. Each page runs the same number of queries however many rows
+it shows.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch, QuerySet
+from django.utils import translation
 
 from openaup.core.views import ScopedDetailView, ScopedListView
 from openaup.directory.filters import PersonFilter
-from openaup.directory.models import Person
+from openaup.directory.models import Enrollment, GuardianLink, Person, PersonRole, Section
+
+__all__ = ["PersonDetailView", "PersonListView"]
+
+TEACHING_ROLES = ("teacher", "aide")
 
 
 class PersonListView(ScopedListView):
@@ -16,25 +27,113 @@ class PersonListView(ScopedListView):
 
     model = Person
     template_name = "directory/person_list.html"
+    context_object_name = "people"
     paginate_by = 50
 
     def get_queryset(self) -> QuerySet[Any]:
         queryset = super().get_queryset().select_related("school")
-        self.filterset = PersonFilter(self.request.GET or None, queryset=queryset)
-        return self.filterset.qs if self.filterset.is_bound else queryset
+        self.filterset = PersonFilter(
+            self.request.GET or None, queryset=queryset, request=self.request
+        )
+        return self.filterset.qs
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
+        context["is_filtered"] = self.filterset.is_bound and any(
+            value for key, value in self.request.GET.items() if key != "page"
+        )
+        page: Page[Any] | None = context.get("page_obj")
+        if page is not None and page.paginator.num_pages > 1:
+            paginator: Paginator[Any] = page.paginator
+            context["page_range"] = paginator.get_elided_page_range(
+                page.number, on_each_side=1, on_ends=1
+            )
+        cleaned = self.filterset.form.cleaned_data if self.filterset.is_bound else {}
+        section_id = cleaned.get("section")
+        if section_id:
+            context["section"] = (
+                Section.objects.visible_to(self.request.user).filter(pk=section_id).first()
+            )
         return context
 
 
 class PersonDetailView(ScopedDetailView):
-    """One person: roles, sections, guardians or children."""
+    """One person: roles, sections with their teachers, guardians or children, status."""
 
     model = Person
     template_name = "directory/person_detail.html"
     context_object_name = "person"
 
     def get_queryset(self) -> QuerySet[Any]:
-        return super().get_queryset().select_related("school")
+        user = self.request.user
+        links = GuardianLink.objects.visible_to(user).filter(is_active=True)
+        teachers = (
+            Enrollment.objects.visible_to(user)
+            .filter(role__in=TEACHING_ROLES, is_active=True)
+            .select_related("person")
+            .order_by("-is_primary", "person__family_name", "id")
+        )
+        enrollments = (
+            Enrollment.objects.visible_to(user)
+            .filter(is_active=True, section__is_active=True)
+            .select_related("section", "section__school")
+            .prefetch_related(
+                Prefetch("section__enrollments", queryset=teachers, to_attr="teachers")
+            )
+            .order_by("section__school__name", "section__title", "id")
+        )
+        return (
+            super()
+            .get_queryset()
+            .select_related("school")
+            .prefetch_related(
+                Prefetch(
+                    "roles",
+                    queryset=PersonRole.objects.select_related("school").order_by(
+                        "-is_active", "-is_primary", "role"
+                    ),
+                ),
+                Prefetch("enrollments", queryset=enrollments, to_attr="visible_enrollments"),
+                Prefetch(
+                    "guardian_links",
+                    queryset=links.select_related("guardian").order_by(
+                        "-has_educational_rights", "guardian__family_name", "id"
+                    ),
+                    to_attr="visible_guardian_links",
+                ),
+                Prefetch(
+                    "child_links",
+                    queryset=links.select_related("student", "student__school").order_by(
+                        "student__family_name", "student__given_name", "id"
+                    ),
+                    to_attr="visible_child_links",
+                ),
+            )
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        person: Person = context["person"]
+        guardian_links: list[GuardianLink] = person.visible_guardian_links  # type: ignore[attr-defined]
+        child_links: list[GuardianLink] = person.visible_child_links  # type: ignore[attr-defined]
+        for link in (*guardian_links, *child_links):
+            link.language_name = language_name(link.preferred_language)  # type: ignore[attr-defined]
+        # Names of linked people are shown; their pages are linked only where the viewer may
+        # open them.
+        linked = [link.guardian_id for link in guardian_links]
+        linked += [link.student_id for link in child_links]
+        context["openable_ids"] = set(
+            Person.objects.visible_to(self.request.user)
+            .filter(pk__in=linked)
+            .values_list("pk", flat=True)
+        )
+        return context
+
+
+def language_name(code: str) -> str:
+    """``es`` -> ``Spanish`` (in the reader's language); unknown codes as they are."""
+    try:
+        return str(translation.get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
