@@ -110,7 +110,8 @@ class Cast:
 @dataclass
 class DemoDistrict:
     """The generated district: the OneRoster dataset, who plays which demo sign-in, and the
-    guardian links (student, guardian) the district has cleared educational rights on."""
+    guardian links (student, guardian) without educational rights: relatives listed as
+    contacts (no rights from the start) and a few parents the district clears them for."""
 
     dataset: Dataset
     cast: Cast
@@ -337,6 +338,23 @@ class _Builder:
             self.families.append(family)
 
     def name_families(self) -> None:
+        self.make_guardians()
+        if not any(
+            not guardian.rights and guardian.relationship == "parent"
+            for family in self.families
+            for guardian in family.guardians
+        ):
+            # Even a small district has one parent without educational rights.
+            family = next(
+                f
+                for f in self.families
+                if f is not self.cast_family
+                and len(f.guardians) == 2
+                and f.guardians[1].relationship == "parent"
+            )
+            family.guardians[1].rights = False
+
+    def make_guardians(self) -> None:
         rng = self.rng
         number = 0
         for family in self.families:
@@ -353,7 +371,8 @@ class _Builder:
                 )[0]
                 kinds = ("parent", "parent") if cast else kinds
             else:
-                kinds = (rng.choices(("parent", "guardian", "relative"), weights=(85, 8, 7))[0],)
+                # A relative raising a child alone is their legal guardian.
+                kinds = (rng.choices(("parent", "guardian"), weights=(88, 12))[0],)
             first_sex = "female" if rng.random() < 0.6 else "male"
             for position, relationship in enumerate(kinds):
                 number += 1
@@ -372,8 +391,8 @@ class _Builder:
                 family.guardians.append(guardian)
             if len(family.guardians) == 2 and not cast:
                 second = family.guardians[1]
-                # A grandparent listed as a contact, or a parent who does not hold
-                # educational rights: the district cleared them.
+                # A grandparent listed as a contact holds no educational rights; nor does
+                # the odd parent (a court order): the district clears those by hand.
                 if second.relationship == "relative" or rng.random() < 0.04:
                     second.rights = False
             for child in family.children:
