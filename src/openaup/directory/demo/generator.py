@@ -67,6 +67,7 @@ from openaup.directory.demo.people import (
 )
 from openaup.directory.demo.timetable import Timetable
 from openaup.directory.oneroster.records import (
+    FILE_NAMES,
     AcademicSessionRecord,
     Dataset,
     DemographicRecord,
@@ -144,6 +145,8 @@ def _allocate(total: int, weights: Sequence[float]) -> list[int]:
 
 
 class _Builder:
+    """Makes one district: schools, students, families, staff, classes, then the records."""
+
     def __init__(self, students: int, rng: random.Random) -> None:
         self.total = students
         self.rng = rng
@@ -214,19 +217,7 @@ class _Builder:
         cast = self.cast()
         dataset = Dataset(
             version="1.2",
-            modes=dict.fromkeys(
-                (
-                    "orgs",
-                    "academicSessions",
-                    "users",
-                    "roles",
-                    "demographics",
-                    "courses",
-                    "classes",
-                    "enrollments",
-                ),
-                "bulk",
-            ),
+            modes=dict.fromkeys(FILE_NAMES, "bulk"),
             orgs=self.org_records(),
             academic_sessions=self.session_records(),
             courses=self.timetable.courses,
@@ -257,7 +248,7 @@ class _Builder:
                     round_ = (index - 1) // len(PLACES)
                     place = place if round_ == 0 else f"{place} {round_ + 1}"
                     org_id, name = f"mv-{level.key}-{index + 1:02d}", f"{place} {level.suffix}"
-                schools.append(School(level, org_id, name, primary=index == 0))
+                schools.append(School(level, org_id, name))
             for grade in level.grades:
                 for school, size in zip(
                     schools, _allocate(per_grade[grade], [1] * count), strict=True

@@ -13,19 +13,22 @@ __all__ = ["Family", "Guardian", "Person", "School", "Section", "Staff", "Studen
 
 
 class School:
-    __slots__ = ("level", "name", "org_id", "primary", "rooms", "students", "teachers")
+    """A school and its students by grade; rooms and teachers as they are hired."""
 
-    def __init__(self, level: Level, org_id: str, name: str, primary: bool) -> None:
+    __slots__ = ("level", "name", "org_id", "rooms", "students", "teachers")
+
+    def __init__(self, level: Level, org_id: str, name: str) -> None:
         self.level = level
         self.org_id = org_id
         self.name = name
-        self.primary = primary  # one of the three Maple Valley schools
         self.rooms = 100
         self.teachers: list[Staff] = []
         self.students: dict[str, list[Student]] = {grade: [] for grade in level.grades}
 
 
 class Person:
+    """What every person of the district has: an id, names, a heritage for names."""
+
     __slots__ = ("family_name", "given_name", "heritage", "middle_name", "sex", "sourced_id")
 
     def __init__(self, sourced_id: str, heritage: Heritage, sex: str) -> None:
@@ -38,6 +41,8 @@ class Person:
 
 
 class Student(Person):
+    """A student in a grade at a school, born on a date, in a family."""
+
     __slots__ = ("birth_date", "family", "grade", "school")
 
     def __init__(self, sourced_id: str, school: School, grade: str) -> None:
@@ -49,6 +54,8 @@ class Student(Person):
 
 
 class Guardian(Person):
+    """A parent, guardian or relative, with or without educational rights."""
+
     __slots__ = ("relationship", "rights")
 
     def __init__(self, sourced_id: str, heritage: Heritage, sex: str, relationship: str) -> None:
@@ -58,6 +65,8 @@ class Guardian(Person):
 
 
 class Family:
+    """Children who share their guardians, a surname and a home language."""
+
     __slots__ = ("children", "guardians", "heritage", "language", "surname")
 
     def __init__(self) -> None:
@@ -69,6 +78,9 @@ class Family:
 
 
 class Staff(Person):
+    """A staff member with one role at the district or a school; a teacher also keeps
+    the periods they teach, so no two of their sections meet at once."""
+
     __slots__ = ("org_id", "periods", "role", "room", "sections", "title")
 
     def __init__(self, sourced_id: str, role: str, org_id: str, title: str) -> None:
@@ -82,6 +94,8 @@ class Staff(Person):
 
 
 class Section:
+    """A class section with its students and its teacher."""
+
     __slots__ = ("record", "students", "teacher")
 
     def __init__(self, record: ClassRecord, students: list[Student], teacher: Staff) -> None:
