@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -121,9 +121,11 @@ def district_counts(user: Any, school_ids: frozenset[int] | None = None) -> Dist
     return result
 
 
-def sections_of(user: Any, access: Access, roles: tuple[str, ...]) -> Any:
+def sections_of(user: Any, access: Access, roles: tuple[str, ...]) -> QuerySet[Section]:
     """The sections the user's own person is enrolled in with one of ``roles``, with the
     number of active students in each."""
+    if access.person_id is None:
+        return Section.objects.none()
     own = Enrollment.objects.filter(person_id=access.person_id, role__in=roles, is_active=True)
     students = (
         Enrollment.objects.filter(section=OuterRef("pk"), role="student", is_active=True)

@@ -39,7 +39,7 @@ class GradeField(serializers.ChoiceField):
         super().__init__(choices=Grade.choices, allow_blank=True, **kwargs)
 
 
-class GradeFieldExtension(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]
+class GradeFieldExtension(OpenApiSerializerFieldExtension):
     """Describe every grade field with one shared ``Grade`` schema component."""
 
     target_class = GradeField

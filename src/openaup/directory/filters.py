@@ -37,7 +37,7 @@ class PersonFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="search",
         label=_("Name, email or number"),
-        widget=forms.TextInput(attrs={"class": "usa-input", "type": "search"}),
+        widget=forms.TextInput(attrs={"class": "usa-input"}),
     )
     school = django_filters.ModelChoiceFilter(
         queryset=_schools, label=_("School"), empty_label=_("Any school"), widget=_select()
