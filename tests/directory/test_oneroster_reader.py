@@ -556,3 +556,31 @@ def test_a_user_without_any_role_in_1_2(tmp_path: Path) -> None:
 def test_datasets_compare_by_value() -> None:
     assert read_roster(DATA / "oneroster_1_2") == read_roster(DATA / "oneroster_1_2")
     assert isinstance(read_roster(DATA / "oneroster_1_1"), Dataset)
+
+
+def test_a_school_must_belong_to_a_district(tmp_path: Path) -> None:
+    package = copy_package(tmp_path)
+    edit(
+        package,
+        "orgs.csv",
+        "org-es,,,Birch Creek Elementary,school,101,org-district",
+        "org-es,,,Birch Creek Elementary,school,101,org-state\n"
+        "org-other,,,Aspen Ridge School District,district,ARSD,",
+    )
+
+    problem = only_problem(package)
+
+    assert (problem.file, problem.row, problem.column) == ("orgs.csv", 4, "parentSourcedId")
+    assert "belongs to no district" in problem.message
+
+
+def test_with_one_district_a_school_without_parent_belongs_to_it(tmp_path: Path) -> None:
+    package = copy_package(tmp_path)
+    edit(
+        package,
+        "orgs.csv",
+        "Birch Creek Elementary,school,101,org-district",
+        "Birch Creek Elementary,school,101,",
+    )
+
+    assert by_id(read_roster(package).orgs, "org-es").parent_sourced_id == ""

@@ -135,9 +135,15 @@ class References:
     def check(self) -> None:
         d = self.dataset
         lines = self.reader.lines
+        parents = {org.sourced_id: org.parent_sourced_id for org in d.orgs}
         for org, row in zip(d.orgs, lines["orgs"], strict=True):
             if org.parent_sourced_id:
+                before = self.problems.total
                 self.check_org("orgs", row, "parentSourcedId", org.parent_sourced_id)
+                if self.problems.total > before:
+                    continue
+            if org.type == "school" and org.status != "tobedeleted":
+                self._check_district(org.sourced_id, parents, row)
         for session, row in zip(d.academic_sessions, lines["academicSessions"], strict=True):
             parent = session.parent_sourced_id
             if parent and not self.exists("academicSessions", parent):
@@ -201,6 +207,28 @@ class References:
                 self.check_org("enrollments", row, "schoolSourcedId", school, school=True)
                 if self.problems.total == before:
                     checked_schools.add(school)
+
+    def _check_district(self, school: str, parents: Mapping[str, str], row: int) -> None:
+        """A school must belong to a district: up its parents, or the only district there is."""
+        seen = {school}
+        current = parents.get(school, "")
+        while current and current not in seen:
+            if self.org_type(current) == "district":
+                return
+            seen.add(current)
+            current = parents.get(current, "")
+        districts = {sid for sid, kind in self.reader.org_types.items() if kind == "district"}
+        if self._may_use_known("orgs"):
+            districts.update(sid for sid, kind in self.known.orgs.items() if kind == "district")
+        if len(districts) == 1:
+            return
+        self.problems.add(
+            self._file("orgs"),
+            row,
+            "parentSourcedId",
+            f"school {school!r} belongs to no district (its parents lead to no org of type "
+            f"district, and the package names {len(districts)} districts)",
+        )
 
     def _check_agents(self, user: UserRecord, row: int) -> None:
         if not user.agent_sourced_ids:
