@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import collections
 import datetime
+import io
 import re
+import zipfile
+from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.db import transaction
 
+from openaup.accounts.access import access_for
+from openaup.accounts.choices import Role
+from openaup.audit.models import AuditEvent
+from openaup.directory.choices import PersonKind, RecordSource
 from openaup.directory.demo.generator import DemoDistrict, generate
+from openaup.directory.demo.services import SIGN_INS
+from openaup.directory.models import Enrollment, GuardianLink, Person, School
 from openaup.directory.oneroster.records import Dataset
+from openaup.directory.services import import_roster, roster_summary
 
 SCHOOL_YEAR_START = datetime.date(2026, 8, 24)
 GRADES = ("PK", "KG", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12")
@@ -235,3 +249,137 @@ def test_classes_homerooms_and_schedules(district: DemoDistrict) -> None:
                 slot = (enrollment.user_sourced_id, term, period)
                 assert slot not in seen, slot
                 seen.add(slot)
+
+
+# --- loading: `aup demo` ----------------------------------------------------------------------
+
+
+def load(*args: str) -> str:
+    out = io.StringIO()
+    call_command("demo", "--students", str(STUDENTS), *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_aup_demo_loads_the_district_and_every_sign_in_works() -> None:
+    output = load()
+
+    assert "Loaded Maple Valley Public Schools" in output
+    schools = {school.name: school for school in School.objects.all()}
+    assert {name: school.grade_range for name, school in schools.items()} == {
+        "Maple Valley Elementary": "PK-5",
+        "Maple Valley Middle": "6-8",
+        "Maple Valley High": "9-12",
+    }
+    assert all(school.principal is not None for school in schools.values())
+    summary = roster_summary()
+    assert summary["students"] == STUDENTS
+    assert summary["schools"] == 3
+
+    password = settings.OPENAUP_DEMO_PASSWORD
+    users = {}
+    for username, _ in SIGN_INS:
+        user = authenticate(username=username, password=password)
+        assert user is not None, username
+        users[username] = user
+    assert authenticate(username="admin", password="not the password") is None
+
+    assert access_for(users["admin"]).is_district_admin
+    assert access_for(users["tech"]).is_tech_staff
+    assert access_for(users["records"]).district_has(Role.RECORDS_OFFICER)
+    for level, name in (("es", "Elementary"), ("ms", "Middle"), ("hs", "High")):
+        school = schools[f"Maple Valley {name}"]
+        principal = users[f"principal.{level}"]
+        assert school.principal == principal.person
+        assert access_for(principal).schools_with(Role.SCHOOL_ADMIN) == {school.pk}
+    for username, name in (("teacher.es", "Elementary"), ("teacher.hs", "High")):
+        teacher = users[username].person
+        assert Enrollment.objects.filter(
+            person=teacher, role="teacher", section__school=schools[f"Maple Valley {name}"]
+        ).exists()
+        assert access_for(users[username]).has(Role.TEACHER)
+    student = users["student.hs"].person
+    assert (student.kind, student.school) == (PersonKind.STUDENT, schools["Maple Valley High"])
+    contractor = users["contractor"].person
+    assert (contractor.kind, contractor.source) == (PersonKind.CONTRACTOR, RecordSource.LOCAL)
+    assert contractor.sourced_id == "local-contractor-1"
+
+    # The guardian sign-in: two children in two schools, educational rights on both.
+    links = GuardianLink.objects.filter(guardian=users["guardian"].person)
+    assert len(links) == 2
+    assert {link.student.school.name for link in links} == {
+        "Maple Valley Elementary",
+        "Maple Valley High",
+    }
+    assert all(link.has_educational_rights for link in links)
+    assert access_for(users["guardian"]).has(Role.GUARDIAN)
+
+
+@pytest.mark.django_db
+def test_the_loaded_district_has_what_a_demo_needs(district: DemoDistrict) -> None:
+    load("--seed", "11")
+
+    # Some guardians do not hold educational rights: relatives listed as contacts, and
+    # parents the district cleared them for by hand.
+    without = GuardianLink.objects.filter(has_educational_rights=False)
+    assert without.count() == len(district.links_without_rights)
+    cleared = without.exclude(relationship="relative")
+    assert cleared.exists()
+    assert all(link.rights_set_locally for link in cleared)
+    # Every student has one or two guardians.
+    per_student = collections.Counter(GuardianLink.objects.values_list("student_id", flat=True))
+    students = Person.objects.filter(kind=PersonKind.STUDENT)
+    assert {per_student[pk] for pk in students.values_list("pk", flat=True)} == {1, 2}
+    # An adult student, and students without an email address.
+    adult = students.get(sourced_id=district.cast.adult_student)
+    assert adult.is_adult
+    assert students.filter(email="").exists()
+    # Spanish-speaking families get notices in Spanish.
+    assert GuardianLink.objects.filter(preferred_language="es").exists()
+
+
+@pytest.mark.django_db
+def test_if_empty_does_nothing_the_second_time() -> None:
+    load("--if-empty")
+    people, events = Person.objects.count(), AuditEvent.objects.count()
+
+    output = load("--if-empty")
+
+    assert "already has people" in output
+    assert (Person.objects.count(), AuditEvent.objects.count()) == (people, events)
+
+
+@pytest.mark.django_db
+def test_sign_ins_are_shown_with_the_password_and_the_address() -> None:
+    assert "No demo sign-ins yet" in load("--sign-ins")
+    load()
+
+    output = load("--sign-ins")
+
+    assert "http://127.0.0.1:8000" in output
+    assert settings.OPENAUP_DEMO_PASSWORD in output
+    for username, label in SIGN_INS:
+        assert re.search(rf"^\s+{re.escape(username)}\s+{re.escape(label)}", output, re.M)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("version", ["1.1", "1.2"])
+def test_the_exported_district_imports_back_with_the_same_counts(
+    tmp_path: Path, version: str
+) -> None:
+    with transaction.atomic():
+        load()
+        loaded = roster_summary()
+        transaction.set_rollback(True)
+    assert roster_summary()["students"] == 0
+
+    target = tmp_path / f"maple-valley-{version}.zip"
+    output = load("--export-oneroster", str(target), "--version", version)
+    assert f"OneRoster {version}" in output
+    with zipfile.ZipFile(target) as archive:
+        manifest = archive.read("manifest.csv").decode()
+    assert f"oneroster.version,{version}" in manifest
+
+    import_roster(actor=None, path=target)
+
+    assert roster_summary() == loaded
