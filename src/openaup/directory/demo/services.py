@@ -45,7 +45,7 @@ SIGN_INS: tuple[tuple[str, str], ...] = (
     ("teacher.hs", "Teacher at Maple Valley High"),
     ("student.hs", "Student at Maple Valley High"),
     ("guardian", "Parent of two children in two schools"),
-    ("contractor", "Contractor (non-employee)"),
+    ("contractor", "Contractor, not a district employee"),
     ("records", "Records officer"),
 )
 
