@@ -4,6 +4,7 @@ read-only, and a constant number of queries per list."""
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +12,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from openaup.api_urls import router
 from openaup.directory.choices import PersonStatus
+from openaup.directory.filters import PersonFilter, SectionFilter, StudentFilter
 from tests.accounts.factories import PASSWORD
 from tests.directory.factories import (
     EnrollmentFactory,
@@ -396,3 +399,12 @@ def test_person_record_queries_do_not_grow_with_links(
     with django_assert_max_num_queries(few):
         response = client.get(url)
     assert len(response.json()["guardians"]) == 32
+
+
+def test_api_docs_name_every_endpoint_and_filter() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs/api.md").read_text()
+    for prefix, _viewset, _basename in router.registry:
+        assert f"`GET /api/{prefix}/`" in doc
+    for filterset in (PersonFilter, StudentFilter, SectionFilter):
+        for name in filterset.base_filters:
+            assert f"- `{name}`:" in doc
