@@ -26,7 +26,7 @@ from openaup.directory.models import (
     School,
     Section,
 )
-from openaup.directory.oneroster.rows import MAX_LENGTHS
+from openaup.directory.oneroster.rows import MAX_LENGTHS, MAX_SOURCED_ID
 from openaup.directory.services import (
     import_roster,
     mark_departed,
@@ -665,7 +665,8 @@ def test_reader_length_limits_match_the_directory() -> None:
         ("classes", "title"): (Section, "title"),
         ("classes", "classCode"): (Section, "class_code"),
         ("classes", "location"): (Section, "location"),
-        ("enrollments", "sourcedId"): (Enrollment, "sourced_id"),
     }
     for (file, column), (model, name) in columns.items():
         assert MAX_LENGTHS[file][column] == model._meta.get_field(name).max_length, (file, column)
+    for model in (School, AcademicSession, Person, Course, Section, Enrollment):
+        assert model._meta.get_field("sourced_id").max_length == MAX_SOURCED_ID

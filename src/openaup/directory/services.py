@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import gc
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,6 +88,23 @@ def _acting(actor: Any) -> Iterator[None]:
         yield
 
 
+@contextlib.contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Pause the cyclic garbage collector for the length of an import.
+
+    An import allocates millions of small objects (a record per CSV row, a tuple per stored
+    row) and none of them form cycles; the collector would walk them again and again, which
+    costs about a quarter of an import's time. Plain reference counting still frees memory.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _max_bytes() -> int:
     return int(getattr(settings, "OPENAUP_ROSTER_MAX_UNCOMPRESSED_BYTES", DEFAULT_MAX_BYTES))
 
@@ -111,7 +129,7 @@ def import_roster(
     person changed or departed. ``run`` continues an uploaded package's previewed run.
     """
     path = Path(path)
-    with _acting(actor):
+    with _acting(actor), _without_cycle_collection():
         if run is None:
             run = ImportRun(
                 actor=actor if getattr(actor, "pk", None) else None,

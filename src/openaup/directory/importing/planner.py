@@ -41,6 +41,7 @@ from openaup.directory.importing.plan import (
     diff,
     retire,
 )
+from openaup.directory.importing.sql import RowTable
 from openaup.directory.models import (
     AcademicSession,
     Course,
@@ -103,6 +104,7 @@ class Planner:
         self.dataset = dataset
         self.progress = progress
         self.today = timezone.localdate()
+        self.plan_time = timezone.now()
         self.plan = Plan(version=dataset.version, modes=dict(dataset.modes), today=self.today)
         self.sids: dict[str, dict[int, str]] = {}
         self.org_parents = {org.sourced_id: org.parent_sourced_id for org in dataset.orgs}
@@ -142,8 +144,9 @@ class Planner:
         ]
         found: dict[Any, Current] = {}
         width = len(key_fields)
-        queryset = model._default_manager.values_list("pk", *key_fields, *columns)
-        for pk, *rest in queryset.iterator(chunk_size=5000):
+        table = RowTable(model, now=self.plan_time)
+        make = row._make
+        for pk, *rest in table.select(["pk", *key_fields, *columns]):
             values = rest[width:]
             for index, sids in converters:
                 if values[index] is not None:
@@ -151,9 +154,9 @@ class Planner:
             if extra is not None:
                 values.append(tuple(sorted(extra.get(pk, ()))))
             if key is None:
-                found[rest[0]] = Current(pk, rest[1], row._make(values))
+                found[rest[0]] = Current(pk, rest[1], make(values))
             else:
-                found[key(rest)] = Current(pk, RecordSource.ONEROSTER, row._make(values))
+                found[key(rest)] = Current(pk, RecordSource.ONEROSTER, make(values))
         return found
 
     def _ids(self, entity: str, model: type[models.Model]) -> None:
@@ -200,14 +203,16 @@ class Planner:
         self.db_org_types = dict.fromkeys(self.sids["districts"].values(), "district")
         self.db_org_types.update(dict.fromkeys(self.sids["schools"].values(), "school"))
         plan.changes["districts"] = self._plan_districts()
-        self._ids("people", Person)
         self._ids("sessions", AcademicSession)
+        current_people = self._load(Person, PersonRow)
+        self.sids["people"] = {found.pk: sid for sid, found in current_people.items()}
+        self.person_sources = {sid: found.source for sid, found in current_people.items()}
         current_schools = self._load(School, SchoolRow)
         plan.school_names = {sid: found.values.name for sid, found in current_schools.items()}
         plan.school_names.update({o.sourced_id: o.name for o in d.orgs if o.type == "school"})
         plan.changes["sessions"] = self._plan_sessions()
         plan.changes["roles"] = self._plan_roles()
-        plan.changes["people"] = self._plan_people()
+        plan.changes["people"] = self._plan_people(current_people)
         plan.changes["schools"] = self._plan_schools(current_schools)
         plan.changes["courses"] = self._plan_courses()
         self._ids("courses", Course)
@@ -398,7 +403,7 @@ class Planner:
                     retire(change, current.pop(key, None), key, self.today)
                     self.final_roles.get(key[0], set()).discard((key[1], key[2], True))
                     self.final_roles.get(key[0], set()).discard((key[1], key[2], False))
-        sources = self._person_sources()
+        sources = self.person_sources
         for key, found in current.items():
             ours = sources.get(key[0]) == RecordSource.ONEROSTER
             if (mode == "bulk" and ours) or (
@@ -407,17 +412,9 @@ class Planner:
                 retire(change, found, key, self.today)
         return change
 
-    def _person_sources(self) -> dict[str, str]:
-        if not self.person_sources:
-            self.person_sources = dict(
-                Person.objects.values_list("sourced_id", "source").iterator(chunk_size=10000)
-            )
-        return self.person_sources
-
-    def _plan_people(self) -> Change:
+    def _plan_people(self, current: dict[Any, Current]) -> Change:
         change = Change()
         d = self.dataset
-        current = self._load(Person, PersonRow)
         self.people = {sid: found.values for sid, found in current.items()}
         mode = d.mode("users")
         demographics_mode = d.mode("demographics")
@@ -610,15 +607,10 @@ class Planner:
         people = self.sids["people"]
         rights_locally: set[tuple[str, str]] = set()
         current: dict[Any, Current] = {}
-        rows = GuardianLink.objects.values_list(
-            "pk",
-            "student_id",
-            "guardian_id",
-            "source",
-            "rights_set_locally",
-            *LinkRow._fields,
+        rows = RowTable(GuardianLink, now=self.plan_time).select(
+            ["pk", "student_id", "guardian_id", "source", "rights_set_locally", *LinkRow._fields]
         )
-        for pk, student, guardian, source, local, *values in rows.iterator(chunk_size=10000):
+        for pk, student, guardian, source, local, *values in rows:
             key = (people[student], people[guardian])
             current[key] = Current(pk, source, LinkRow._make(values))
             if local:

@@ -21,6 +21,7 @@ from openaup.directory.importing.plan import (
     field_changes,
     label_person,
 )
+from openaup.directory.importing.sql import RowTable
 from openaup.directory.models import (
     AcademicSession,
     Course,
@@ -90,39 +91,37 @@ class _Writer:
     ) -> None:
         change = self.plan.changes[entity]
         total = len(change.added) + len(change.changed) + len(change.departed)
-        done = 0
         label = f"Writing {entity.replace('_', ' ')}"
-        for batch in _chunks(change.added):
-            objects = []
-            for key, values, stamp in batch:
-                keys = key_columns(key) if key_columns else {"sourced_id": key}
-                item = model(**keys, **self.columns(values, model, key))
+        table = RowTable(model, now=self.now)
+
+        def added() -> Iterator[dict[str, Any]]:
+            for done, (key, values, stamp) in enumerate(change.added, start=1):
+                row = key_columns(key) if key_columns else {"sourced_id": key}
+                row.update(self.columns(values, model, key))
                 if stamped:
-                    item.source_modified = stamp  # type: ignore[attr-defined]
-                objects.append(item)
-            model._default_manager.bulk_create(objects, batch_size=BATCH)
-            done += len(batch)
-            self._tick(label, done, total)
-        fields = [
-            name
-            for name in (change.changed[0][3]._fields if change.changed else ())
-            if name not in NOT_COLUMNS
-        ]
-        if fields:
-            fields.append("updated_at")
+                    row["source_modified"] = stamp
+                if done % 5000 == 0:
+                    self._tick(label, done, total)
+                yield row
+
+        def changed() -> Iterator[tuple[int, dict[str, Any]]]:
+            for pk, key, _before, after, stamp in change.changed:
+                row = self.columns(after, model, key)
+                row["updated_at"] = self.now
+                if stamped:
+                    row["source_modified"] = stamp
+                yield pk, row
+
+        table.insert(added())
+        done = len(change.added)
+        if change.changed:
+            first = change.changed[0]
+            names = [*self.columns(first[3], model, first[1]), "updated_at"]
             if stamped:
-                fields.append("source_modified")
-        for batch in _chunks(change.changed, 500):
-            objects = []
-            for pk, key, _before, after, stamp in batch:
-                item = model(pk=pk, **self.columns(after, model, key))
-                item.updated_at = self.now  # type: ignore[attr-defined]
-                if stamped:
-                    item.source_modified = stamp  # type: ignore[attr-defined]
-                objects.append(item)
-            model._default_manager.bulk_update(objects, fields, batch_size=500)
-            done += len(batch)
-            self._tick(label, done, total)
+                names.append("source_modified")
+            table.update(names, changed())
+            done += len(change.changed)
+        self._tick(label, done, total)
         changes = retire or {"is_active": False}
         for batch in _chunks(change.departed, 500):
             pks = [pk for pk, _, _ in batch]
@@ -152,19 +151,19 @@ class _Writer:
             )
             for section_id, session_id in rows:
                 existing[section_id].add(session_id)
-        add: list[Any] = []
+        add: list[dict[str, int]] = []
         drop: list[tuple[int, set[int]]] = []
         for key, terms in wanted.items():
             section_id = sections[key]
             target = {sessions[term] for term in terms}
             have = existing.get(section_id, set())
             add.extend(
-                through(section_id=section_id, academicsession_id=session_id)
+                {"section_id": section_id, "academicsession_id": session_id}
                 for session_id in target - have
             )
             if have - target:
                 drop.append((section_id, have - target))
-        through.objects.bulk_create(add, batch_size=BATCH)
+        RowTable(through, now=self.now).insert(add)
         for section_id, session_ids in drop:
             through.objects.filter(
                 section_id=section_id, academicsession_id__in=session_ids

@@ -29,7 +29,7 @@ from typing import IO, TypeVar
 from openaup.directory.oneroster import rows
 from openaup.directory.oneroster.records import FILE_NAMES, Dataset, FileMode, RoleRecord, Version
 from openaup.directory.oneroster.references import KnownIds, PackageIndex, References
-from openaup.directory.oneroster.rows import COLUMNS, LIFECYCLE, MAX_LENGTHS
+from openaup.directory.oneroster.rows import COLUMNS, LIFECYCLE, MAX_LENGTHS, MAX_SOURCED_ID
 from openaup.directory.oneroster.table import Problem, Problems, RosterInvalid, Table
 
 __all__ = [
@@ -169,7 +169,7 @@ class _Reader:
         for row, cells in self._rows(
             "manifest.csv", table, ("propertyName", "value"), ("propertyName", "value")
         ):
-            name = table.need(cells, "propertyName", row)
+            name = table.need(cells, table.pos("propertyName"), row)
             value = cells[table.pos("value")].strip()
             if not name:
                 ok = False
@@ -261,6 +261,7 @@ class _Reader:
             reader = csv.reader(text)
             header_read = False
             width = 0
+            pad: list[str] = []
             try:
                 for row, cells in enumerate(reader, start=1):
                     if not header_read:
@@ -271,6 +272,7 @@ class _Reader:
                             self.broken.add(name)
                             return
                         width = table.width
+                        pad = table.pad
                         continue
                     length = len(cells)
                     if length < width:
@@ -286,7 +288,7 @@ class _Reader:
                         del cells[width:]
                     if not any(cells):
                         continue
-                    cells.append("")
+                    cells.extend(pad)
                     if self.progress is not None and row % 10000 == 0:
                         self.progress(label, row, None)
                     yield row, cells
@@ -342,7 +344,8 @@ class _Reader:
         mode = self.modes.get(name, "absent")
         records: list[R] = []
         lines = self.index.lines[name] = array("L")
-        ids = self.index.ids[name] = set()
+        seen: dict[str, int] = {}  # sourcedId -> first row: duplicates, and the file's ids
+        self.index.ids[name] = seen.keys()
         if mode == "absent":
             return records
         file = f"{name}.csv"
@@ -355,34 +358,40 @@ class _Reader:
         )
         required, optional = COLUMNS[columns_key]
         known = (*required, *optional, *LIFECYCLE)
-        limits = MAX_LENGTHS.get(name, {})
-        seen: dict[str, int] = {}
         builder: Callable[[list[str], int], R | None] | None = None
         sid_position = 0
+        check_lengths = False
+        append, note_line, first_row = records.append, lines.append, seen.setdefault
         for row, cells in self._rows(file, table, known, required):
             if builder is None:
                 builder = build(table)
-                table.set_limits(limits)
+                table.set_limits(MAX_LENGTHS.get(name, {}))
+                check_lengths = bool(table.limits)
                 sid_position = table.pos("sourcedId")
             sid = cells[sid_position].strip()
             if sid:
-                first = seen.get(sid)
-                if first is not None:
+                first = first_row(sid, row)
+                if first != row:
                     table.fail(
                         row,
                         table.label("sourcedId"),
                         f"duplicate sourcedId {sid!r} (first on row {first})",
                     )
                     continue
-                seen[sid] = row
-                ids.add(self.cache.setdefault(sid, sid))
+                if len(sid) > MAX_SOURCED_ID:
+                    table.fail(
+                        row,
+                        table.label("sourcedId"),
+                        f"longer than {MAX_SOURCED_ID} characters ({len(sid)})",
+                    )
             errors = table.errors
-            table.check_lengths(cells, row)
+            if check_lengths:
+                table.check_lengths(cells, row)
             record = builder(cells, row)
             if record is None or table.errors != errors:
                 continue
-            records.append(record)
-            lines.append(row)
+            append(record)
+            note_line(row)
         if table.errors:
             self.index.with_errors.add(name)
         return records
@@ -420,7 +429,7 @@ class _Reader:
             )
             dataset.roles = roles
             self.index.lines["roles"] = role_lines
-            self.index.ids["roles"] = set()
+            self.index.ids["roles"] = {}.keys()
             self.index.file_names["roles"] = self.index.file_names.get("users", "users.csv")
         else:
             dataset.users = self._read_file("users", "users_1.2", rows.users_12)

@@ -39,7 +39,7 @@ class PackageIndex:
 
     modes: dict[str, FileMode] = field(default_factory=dict)
     file_names: dict[str, str] = field(default_factory=dict)
-    ids: dict[str, set[str]] = field(default_factory=dict)
+    ids: dict[str, Collection[str]] = field(default_factory=dict)
     lines: dict[str, array[int]] = field(default_factory=dict)
     org_types: dict[str, str] = field(default_factory=dict)
     user_roles: dict[str, set[str]] = field(default_factory=dict)

@@ -19,7 +19,7 @@ from openaup.directory.oneroster.records import (
     RoleRecord,
     UserRecord,
 )
-from openaup.directory.oneroster.table import Table
+from openaup.directory.oneroster.table import NO_METADATA, Table
 from openaup.directory.oneroster.vocabulary import (
     CLASS_TYPES,
     ENROLLMENT_ROLES,
@@ -35,6 +35,7 @@ __all__ = [
     "COLUMNS",
     "LIFECYCLE",
     "MAX_LENGTHS",
+    "MAX_SOURCED_ID",
     "academic_sessions",
     "classes",
     "courses",
@@ -148,12 +149,13 @@ RACE_FLAGS = (
 )
 
 
+#: Longest sourcedId the directory stores (every file).
+MAX_SOURCED_ID = 255
 #: Longest values the directory stores, by file and column (its database column sizes).
 MAX_LENGTHS: dict[str, dict[str, int]] = {
-    "orgs": {"sourcedId": 255, "name": 200, "identifier": 64},
-    "academicSessions": {"sourcedId": 255, "title": 200},
+    "orgs": {"name": 200, "identifier": 64},
+    "academicSessions": {"title": 200},
     "users": {
-        "sourcedId": 255,
         "givenName": 100,
         "familyName": 100,
         "middleName": 100,
@@ -169,35 +171,33 @@ MAX_LENGTHS: dict[str, dict[str, int]] = {
         "metadata.preferredLanguage": 16,
         "metadata.language": 16,
     },
-    "roles": {"sourcedId": 255},
-    "demographics": {"sourcedId": 255},
-    "courses": {"sourcedId": 255, "title": 200, "courseCode": 64},
-    "classes": {"sourcedId": 255, "title": 200, "classCode": 64, "location": 100},
-    "enrollments": {"sourcedId": 255},
+    "courses": {"title": 200, "courseCode": 64},
+    "classes": {"title": 200, "classCode": 64, "location": 100},
 }
 
 
 def email_ok(value: str) -> bool:
     """Looks like an address: one ``@`` with text either side and no spaces."""
     local, at, domain = value.partition("@")
-    return bool(
-        local and at and domain and "@" not in domain and not any(c.isspace() for c in value)
-    )
+    return bool(local and at and domain and "@" not in domain and len(value.split()) == 1)
 
 
 def orgs(t: Table) -> Callable[[list[str], int], OrgRecord | None]:
+    p_sid, p_name, p_type, p_ident, p_parent = map(
+        t.pos, ("sourcedId", "name", "type", "identifier", "parentSourcedId")
+    )
+
     def build(c: list[str], row: int) -> OrgRecord | None:
         status, stamp = t.lifecycle(c, row)
-        sid = t.ref(c, "sourcedId", row)
-        kind = t.choice(c, "type", row, ORG_TYPES_LOOKUP, "org type")
-        parent = t.ref(c, "parentSourcedId", row, required=False)
+        sid = t.ref(c, p_sid, row)
+        parent = t.ref(c, p_parent, row, required=False)
         if parent and parent == sid:
-            t.fail(row, t.label("parentSourcedId"), "an org cannot be its own parent")
+            t.fail(row, t.labels[p_parent], "an org cannot be its own parent")
         return OrgRecord(
             sourced_id=sid,
-            name=t.need(c, "name", row),
-            type=kind,
-            identifier=t.text(c, "identifier"),
+            name=t.need(c, p_name, row),
+            type=t.choice(c, p_type, row, ORG_TYPES_LOOKUP, "org type"),
+            identifier=c[p_ident].strip(),
             parent_sourced_id=parent,
             status=status,
             date_last_modified=stamp,
@@ -208,29 +208,34 @@ def orgs(t: Table) -> Callable[[list[str], int], OrgRecord | None]:
 
 
 def academic_sessions(t: Table) -> Callable[[list[str], int], AcademicSessionRecord | None]:
+    p_sid, p_title, p_type, p_start, p_end, p_parent, p_year = map(
+        t.pos,
+        ("sourcedId", "title", "type", "startDate", "endDate", "parentSourcedId", "schoolYear"),
+    )
+
     def build(c: list[str], row: int) -> AcademicSessionRecord | None:
         status, stamp = t.lifecycle(c, row)
-        start = t.date(c, "startDate", row, required=True)
-        end = t.date(c, "endDate", row, required=True)
+        start = t.date(c, p_start, row, required=True)
+        end = t.date(c, p_end, row, required=True)
         if start and end and end < start:
-            t.fail(row, t.label("endDate"), f"ends ({end}) before it starts ({start})")
-        year_text = t.need(c, "schoolYear", row)
+            t.fail(row, t.labels[p_end], f"ends ({end}) before it starts ({start})")
+        year_text = t.need(c, p_year, row)
         year = 0
         if year_text:
             if len(year_text) == 4 and year_text.isdigit() and year_text.isascii():
                 year = int(year_text)
             else:
-                t.fail(row, t.label("schoolYear"), f"expected a year like 2027, not {year_text!r}")
-        sid = t.ref(c, "sourcedId", row)
-        parent = t.ref(c, "parentSourcedId", row, required=False)
+                t.fail(row, t.labels[p_year], f"expected a year like 2027, not {year_text!r}")
+        sid = t.ref(c, p_sid, row)
+        parent = t.ref(c, p_parent, row, required=False)
         if parent and parent == sid:
-            t.fail(row, t.label("parentSourcedId"), "a session cannot be its own parent")
+            t.fail(row, t.labels[p_parent], "a session cannot be its own parent")
         if start is None or end is None:
             return None
         return AcademicSessionRecord(
             sourced_id=sid,
-            title=t.need(c, "title", row),
-            type=t.choice(c, "type", row, SESSION_TYPES_LOOKUP, "session type"),
+            title=t.need(c, p_title, row),
+            type=t.choice(c, p_type, row, SESSION_TYPES_LOOKUP, "session type"),
             start_date=start,
             end_date=end,
             school_year=year,
@@ -243,42 +248,83 @@ def academic_sessions(t: Table) -> Callable[[list[str], int], AcademicSessionRec
     return build
 
 
-def _user(t: Table, c: list[str], row: int, **extra: Any) -> UserRecord:
-    status, stamp = t.lifecycle(c, row)
-    email = t.text(c, "email")
-    if email and not email_ok(email):
-        t.fail(row, t.label("email"), f"not an email address: {email!r}")
-    return UserRecord(
-        sourced_id=t.ref(c, "sourcedId", row),
-        given_name=t.need(c, "givenName", row),
-        family_name=t.need(c, "familyName", row),
-        enabled=t.flag(c, "enabledUser", row, True),
-        username=t.text(c, "username"),
-        user_ids=t.items(c, "userIds"),
-        middle_name=t.text(c, "middleName"),
-        identifier=t.text(c, "identifier"),
-        email=email,
-        sms=t.text(c, "sms"),
-        phone=t.text(c, "phone"),
-        agent_sourced_ids=t.refs(c, "agentSourcedIds", row),
-        grades=t.grades(c, "grades", row),
-        status=status,
-        date_last_modified=stamp,
-        metadata=t.metadata(c),
-        **extra,
-    )
+_USER_COLUMNS = (
+    "sourcedId",
+    "givenName",
+    "familyName",
+    "enabledUser",
+    "username",
+    "userIds",
+    "middleName",
+    "identifier",
+    "email",
+    "sms",
+    "phone",
+    "agentSourcedIds",
+    "grades",
+)
+
+
+def _users(t: Table) -> Callable[..., UserRecord]:
+    """The columns 1.1 and 1.2 users share."""
+    (
+        p_sid,
+        p_given,
+        p_family,
+        p_enabled,
+        p_username,
+        p_ids,
+        p_middle,
+        p_ident,
+        p_email,
+        p_sms,
+        p_phone,
+        p_agents,
+        p_grades,
+    ) = map(t.pos, _USER_COLUMNS)
+    lifecycle, ref, need, flag, refs, grades = t.lifecycle, t.ref, t.need, t.flag, t.refs, t.grades
+    items, metadata = t.items, t.metadata
+
+    def build(c: list[str], row: int, **extra: Any) -> UserRecord:
+        status, stamp = lifecycle(c, row)
+        email = c[p_email].strip()
+        if email and not email_ok(email):
+            t.fail(row, t.labels[p_email], f"not an email address: {email!r}")
+        return UserRecord(
+            sourced_id=ref(c, p_sid, row),
+            given_name=need(c, p_given, row),
+            family_name=need(c, p_family, row),
+            enabled=flag(c, p_enabled, row, True),
+            username=c[p_username].strip(),
+            user_ids=items(c, p_ids),
+            middle_name=c[p_middle].strip(),
+            identifier=c[p_ident].strip(),
+            email=email,
+            sms=c[p_sms].strip(),
+            phone=c[p_phone].strip(),
+            agent_sourced_ids=refs(c, p_agents, row),
+            grades=grades(c, p_grades, row),
+            status=status,
+            date_last_modified=stamp,
+            metadata=metadata(c),
+            **extra,
+        )
+
+    return build
 
 
 def users_11(
     t: Table, roles: list[RoleRecord], role_lines: array[int]
 ) -> Callable[[list[str], int], UserRecord | None]:
     """Also derives the user's roles: one per org, the first primary."""
+    user_of = _users(t)
+    p_role, p_orgs = t.pos("role"), t.pos("orgSourcedIds")
 
     def build(c: list[str], row: int) -> UserRecord | None:
         errors = t.errors
-        user = _user(t, c, row)
-        role = t.choice(c, "role", row, USER_ROLES_LOOKUP, "role")
-        orgs = t.refs(c, "orgSourcedIds", row, required=True)
+        user = user_of(c, row)
+        role = t.choice(c, p_role, row, USER_ROLES_LOOKUP, "role")
+        orgs = t.refs(c, p_orgs, row, required=True)
         if t.errors != errors:
             return None
         for index, org in enumerate(orgs):
@@ -299,35 +345,50 @@ def users_11(
 
 
 def users_12(t: Table) -> Callable[[list[str], int], UserRecord | None]:
+    user_of = _users(t)
+    p_master, p_given, p_middle, p_family, p_primary, p_pronouns = map(
+        t.pos,
+        (
+            "userMasterIdentifier",
+            "preferredGivenName",
+            "preferredMiddleName",
+            "preferredFamilyName",
+            "primaryOrgSourcedId",
+            "pronouns",
+        ),
+    )
+
     def build(c: list[str], row: int) -> UserRecord | None:
-        return _user(
-            t,
+        return user_of(
             c,
             row,
-            user_master_identifier=t.text(c, "userMasterIdentifier"),
-            preferred_given_name=t.text(c, "preferredGivenName"),
-            preferred_middle_name=t.text(c, "preferredMiddleName"),
-            preferred_family_name=t.text(c, "preferredFamilyName"),
-            primary_org_sourced_id=t.ref(c, "primaryOrgSourcedId", row, required=False),
-            pronouns=t.text(c, "pronouns"),
+            user_master_identifier=c[p_master].strip(),
+            preferred_given_name=c[p_given].strip(),
+            preferred_middle_name=c[p_middle].strip(),
+            preferred_family_name=c[p_family].strip(),
+            primary_org_sourced_id=t.ref(c, p_primary, row, required=False),
+            pronouns=c[p_pronouns].strip(),
         )
 
     return build
 
 
 def roles(t: Table) -> Callable[[list[str], int], RoleRecord | None]:
+    p_sid, p_user, p_type, p_role, p_org, p_begin, p_end = map(
+        t.pos,
+        ("sourcedId", "userSourcedId", "roleType", "role", "orgSourcedId", "beginDate", "endDate"),
+    )
+
     def build(c: list[str], row: int) -> RoleRecord | None:
         status, stamp = t.lifecycle(c, row)
-        begin = t.date(c, "beginDate", row)
-        end = t.date(c, "endDate", row)
         return RoleRecord(
-            sourced_id=t.ref(c, "sourcedId", row),
-            user_sourced_id=t.ref(c, "userSourcedId", row),
-            role=t.choice(c, "role", row, USER_ROLES_LOOKUP, "role"),
-            org_sourced_id=t.ref(c, "orgSourcedId", row),
-            role_type=t.choice(c, "roleType", row, ROLE_TYPES_LOOKUP, "roleType"),  # type: ignore[arg-type]
-            begin_date=begin,
-            end_date=end,
+            sourced_id=t.ref(c, p_sid, row),
+            user_sourced_id=t.ref(c, p_user, row),
+            role=t.choice(c, p_role, row, USER_ROLES_LOOKUP, "role"),
+            org_sourced_id=t.ref(c, p_org, row),
+            role_type=t.choice(c, p_type, row, ROLE_TYPES_LOOKUP, "roleType"),  # type: ignore[arg-type]
+            begin_date=t.date(c, p_begin, row),
+            end_date=t.date(c, p_end, row),
             status=status,
             date_last_modified=stamp,
         )
@@ -336,23 +397,26 @@ def roles(t: Table) -> Callable[[list[str], int], RoleRecord | None]:
 
 
 def demographics(t: Table) -> Callable[[list[str], int], DemographicRecord | None]:
+    p_sid, p_birth, p_sex = map(t.pos, ("sourcedId", "birthDate", "sex"))
+    p_flags = [t.pos(name) for name in RACE_FLAGS]
+
     def build(c: list[str], row: int) -> DemographicRecord | None:
         status, stamp = t.lifecycle(c, row)
-        sex = t.text(c, "sex")
+        sex = c[p_sex].strip()
         if sex:
             found = SEXES_LOOKUP.get(sex.lower())
             if found is None:
                 t.fail(
                     row,
-                    t.label("sex"),
+                    t.labels[p_sex],
                     f"unknown sex {sex!r} (expected female, male, other or unspecified)",
                 )
             sex = found or ""
-        for flag in RACE_FLAGS:
-            t.flag(c, flag, row, False)
+        for position in p_flags:
+            t.flag(c, position, row, False)
         return DemographicRecord(
-            sourced_id=t.ref(c, "sourcedId", row),
-            birth_date=t.date(c, "birthDate", row),
+            sourced_id=t.ref(c, p_sid, row),
+            birth_date=t.date(c, p_birth, row),
             sex=sex,
             status=status,
             date_last_modified=stamp,
@@ -362,17 +426,31 @@ def demographics(t: Table) -> Callable[[list[str], int], DemographicRecord | Non
 
 
 def courses(t: Table) -> Callable[[list[str], int], CourseRecord | None]:
+    p_sid, p_title, p_org, p_year, p_code, p_grades, p_subjects, p_codes = map(
+        t.pos,
+        (
+            "sourcedId",
+            "title",
+            "orgSourcedId",
+            "schoolYearSourcedId",
+            "courseCode",
+            "grades",
+            "subjects",
+            "subjectCodes",
+        ),
+    )
+
     def build(c: list[str], row: int) -> CourseRecord | None:
         status, stamp = t.lifecycle(c, row)
         return CourseRecord(
-            sourced_id=t.ref(c, "sourcedId", row),
-            title=t.need(c, "title", row),
-            org_sourced_id=t.ref(c, "orgSourcedId", row),
-            school_year_sourced_id=t.ref(c, "schoolYearSourcedId", row, required=False),
-            course_code=t.text(c, "courseCode"),
-            grades=t.grades(c, "grades", row),
-            subjects=t.items(c, "subjects"),
-            subject_codes=t.items(c, "subjectCodes"),
+            sourced_id=t.ref(c, p_sid, row),
+            title=t.need(c, p_title, row),
+            org_sourced_id=t.ref(c, p_org, row),
+            school_year_sourced_id=t.ref(c, p_year, row, required=False),
+            course_code=c[p_code].strip(),
+            grades=t.grades(c, p_grades, row),
+            subjects=t.items(c, p_subjects),
+            subject_codes=t.items(c, p_codes),
             status=status,
             date_last_modified=stamp,
             metadata=t.metadata(c),
@@ -382,21 +460,52 @@ def courses(t: Table) -> Callable[[list[str], int], CourseRecord | None]:
 
 
 def classes(t: Table) -> Callable[[list[str], int], ClassRecord | None]:
+    (
+        p_sid,
+        p_title,
+        p_course,
+        p_school,
+        p_terms,
+        p_type,
+        p_code,
+        p_grades,
+        p_subjects,
+        p_codes,
+        p_periods,
+        p_location,
+    ) = map(
+        t.pos,
+        (
+            "sourcedId",
+            "title",
+            "courseSourcedId",
+            "schoolSourcedId",
+            "termSourcedIds",
+            "classType",
+            "classCode",
+            "grades",
+            "subjects",
+            "subjectCodes",
+            "periods",
+            "location",
+        ),
+    )
+
     def build(c: list[str], row: int) -> ClassRecord | None:
         status, stamp = t.lifecycle(c, row)
         return ClassRecord(
-            sourced_id=t.ref(c, "sourcedId", row),
-            title=t.need(c, "title", row),
-            course_sourced_id=t.ref(c, "courseSourcedId", row),
-            school_sourced_id=t.ref(c, "schoolSourcedId", row),
-            term_sourced_ids=t.refs(c, "termSourcedIds", row, required=True),
-            class_type=t.choice(c, "classType", row, CLASS_TYPES_LOOKUP, "class type"),
-            class_code=t.text(c, "classCode"),
-            grades=t.grades(c, "grades", row),
-            subjects=t.items(c, "subjects"),
-            subject_codes=t.items(c, "subjectCodes"),
-            periods=t.items(c, "periods"),
-            location=t.text(c, "location"),
+            sourced_id=t.ref(c, p_sid, row),
+            title=t.need(c, p_title, row),
+            course_sourced_id=t.ref(c, p_course, row),
+            school_sourced_id=t.ref(c, p_school, row),
+            term_sourced_ids=t.refs(c, p_terms, row, required=True),
+            class_type=t.choice(c, p_type, row, CLASS_TYPES_LOOKUP, "class type"),
+            class_code=c[p_code].strip(),
+            grades=t.grades(c, p_grades, row),
+            subjects=t.items(c, p_subjects),
+            subject_codes=t.items(c, p_codes),
+            periods=t.items(c, p_periods),
+            location=c[p_location].strip(),
             status=status,
             date_last_modified=stamp,
             metadata=t.metadata(c),
@@ -406,46 +515,57 @@ def classes(t: Table) -> Callable[[list[str], int], ClassRecord | None]:
 
 
 def enrollments(t: Table) -> Callable[[list[str], int], EnrollmentRecord | None]:
-    pos_sid = t.pos("sourcedId")
-    pos_class = t.pos("classSourcedId")
-    pos_school = t.pos("schoolSourcedId")
-    pos_user = t.pos("userSourcedId")
-    pos_role = t.pos("role")
+    p_sid, p_class, p_school, p_user, p_role, p_primary, p_begin, p_end = map(
+        t.pos,
+        (
+            "sourcedId",
+            "classSourcedId",
+            "schoolSourcedId",
+            "userSourcedId",
+            "role",
+            "primary",
+            "beginDate",
+            "endDate",
+        ),
+    )
     setdefault = t.cache.setdefault
     roles = ENROLLMENT_ROLES_LOOKUP
-    lifecycle = t.lifecycle
-    date = t.date
-    flag = t.flag
-    metadata = t.metadata
-    need = t.need
+    lifecycle, date, flag, need = t.lifecycle, t.date, t.flag, t.need
+    p_status, p_stamp = t.pos("status"), t.pos("dateLastModified")
+    plain = not t.delta  # bulk rows usually leave status and dateLastModified blank
+    metadata = t.metadata if t.meta else None
 
     def build(c: list[str], row: int) -> EnrollmentRecord | None:
-        status, stamp = lifecycle(c, row)
-        sid = c[pos_sid].strip()
-        klass = c[pos_class].strip()
-        school = c[pos_school].strip()
-        user = c[pos_user].strip()
+        if plain and not c[p_status] and not c[p_stamp]:
+            status, stamp = None, None
+        else:
+            status, stamp = lifecycle(c, row)
+        sid = c[p_sid].strip()
+        klass = c[p_class].strip()
+        school = c[p_school].strip()
+        user = c[p_user].strip()
         if not (sid and klass and school and user):
-            for name in ("sourcedId", "classSourcedId", "schoolSourcedId", "userSourcedId"):
-                need(c, name, row)
+            for position in (p_sid, p_class, p_school, p_user):
+                need(c, position, row)
             return None
-        role_text = c[pos_role].strip()
-        role = roles.get(role_text.lower()) if role_text else None
-        if role is None:
-            t.choice(c, "role", row, roles, "enrollment role")
+        role = roles.get(c[p_role]) or t.choice(c, p_role, row, roles, "enrollment role")
+        if not role:
             return None
+        primary = c[p_primary]
+        begin = c[p_begin]
+        end = c[p_end]
         return EnrollmentRecord(
             sourced_id=sid,
             class_sourced_id=setdefault(klass, klass),
             school_sourced_id=setdefault(school, school),
             user_sourced_id=setdefault(user, user),
             role=role,
-            primary=flag(c, "primary", row, False),
-            begin_date=date(c, "beginDate", row),
-            end_date=date(c, "endDate", row),
+            primary=primary == "true" or (primary != "false" and flag(c, p_primary, row, False)),
+            begin_date=date(c, p_begin, row) if begin else None,
+            end_date=date(c, p_end, row) if end else None,
             status=status,
             date_last_modified=stamp,
-            metadata=metadata(c),
+            metadata=metadata(c) if metadata is not None else NO_METADATA,
         )
 
     return build

@@ -74,7 +74,12 @@ class Problems:
 
 class Table:
     """One CSV file being read: its header, its rows, and helpers that parse a cell or record
-    a problem naming the file, row and column."""
+    a problem naming the file, row and column.
+
+    Cells are addressed by position (:meth:`pos`), looked up once per file, not per row. A
+    known column missing from the header gets a position past the row's end, which the
+    reader pads with empty cells (:attr:`pad`).
+    """
 
     def __init__(
         self,
@@ -88,22 +93,23 @@ class Table:
         self.problems = problems
         self.delta = delta
         self.cache = cache
-        self.columns: dict[str, int] = {}  # canonical (lower-case) name -> position
-        self.names: dict[str, str] = {}  # canonical -> as written in the header
+        self.columns: dict[str, int] = {}  # spec name -> position
+        self.labels: dict[int, str] = {}  # position -> the name as written in the header
         self.width = 0
+        self.pad: list[str] = []
         self.meta: list[tuple[int, str]] = []
         self.errors = 0
-        self.header_row = 1
+        self._status = 0
+        self._stamp_at = 0
         self._dates: dict[str, datetime.date] = {}
         self._stamps: dict[str, datetime.datetime] = {}
-        self._limits: list[tuple[int, str, int]] = []
+        self.limits: list[tuple[int, str, int]] = []
 
     # header
 
     def read_header(
         self, header: list[str], row: int, known: Collection[str], required: Collection[str]
     ) -> bool:
-        self.header_row = row
         self.width = len(header)
         canonical = {name.lower(): name for name in known}
         for position, raw in enumerate(header):
@@ -111,6 +117,7 @@ class Table:
             lower = name.lower()
             if lower.startswith("metadata.") and len(name) > len("metadata."):
                 self.meta.append((position, name[len("metadata.") :]))
+                self.labels[position] = name
                 continue
             spec = canonical.get(lower)
             if spec is None:
@@ -119,124 +126,145 @@ class Table:
                 self.fail(row, name, "the column appears twice in the header")
                 continue
             self.columns[spec] = position
-            self.names[spec] = name
+            self.labels[position] = name
         missing = [name for name in required if name not in self.columns]
         for name in missing:
             self.fail(row, name, "a required column is missing from the header")
+        absent = [name for name in known if name not in self.columns]
+        for offset, name in enumerate(absent):
+            self.columns[name] = self.width + offset
+            self.labels[self.width + offset] = name
+        self.pad = [""] * len(absent)
+        self._status = self.columns.get("status", self.width)
+        self._stamp_at = self.columns.get("dateLastModified", self.width)
         return not missing
 
     def pos(self, name: str) -> int:
-        """The cell index of column ``name``; absent columns read the empty cell at the end."""
-        return self.columns.get(name, self.width)
+        """The cell index of column ``name`` (a known column, present or not)."""
+        return self.columns[name]
 
     def label(self, name: str) -> str:
-        return self.names.get(name, name)
+        position = self.columns.get(name)
+        return self.labels.get(position, name) if position is not None else name
 
     def fail(self, row: int | None, column: str, message: str) -> None:
         self.errors += 1
         self.problems.add(self.file, row, column, message)
 
-    # cells
+    # cells, by position
 
-    def need(self, cells: list[str], name: str, row: int) -> str:
-        value = cells[self.pos(name)].strip()
+    def need(self, cells: list[str], p: int, row: int) -> str:
+        value = cells[p].strip()
         if not value:
-            self.fail(row, self.label(name), "a value is required")
+            self.fail(row, self.labels[p], "a value is required")
         return value
 
-    def text(self, cells: list[str], name: str) -> str:
-        return cells[self.pos(name)].strip()
-
-    def ref(self, cells: list[str], name: str, row: int, *, required: bool = True) -> str:
-        value = self.need(cells, name, row) if required else self.text(cells, name)
+    def ref(self, cells: list[str], p: int, row: int, *, required: bool = True) -> str:
+        value = cells[p].strip()
+        if not value:
+            if required:
+                self.fail(row, self.labels[p], "a value is required")
+            return ""
         return self.cache.setdefault(value, value)
 
     def refs(
-        self, cells: list[str], name: str, row: int, *, required: bool = False
+        self, cells: list[str], p: int, row: int, *, required: bool = False
     ) -> tuple[str, ...]:
-        raw = cells[self.pos(name)]
-        if not raw.strip():
+        raw = cells[p]
+        if not raw or not raw.strip():
             if required:
-                self.fail(row, self.label(name), "a value is required")
+                self.fail(row, self.labels[p], "a value is required")
             return ()
-        seen: dict[str, None] = {}
         setdefault = self.cache.setdefault
+        if "," not in raw:
+            item = raw.strip()
+            return (setdefault(item, item),)
+        seen: dict[str, None] = {}
         for item in raw.split(","):
             item = item.strip()
             if item:
                 seen[setdefault(item, item)] = None
         return tuple(seen)
 
-    def items(self, cells: list[str], name: str) -> tuple[str, ...]:
-        raw = cells[self.pos(name)]
+    @staticmethod
+    def items(cells: list[str], p: int) -> tuple[str, ...]:
+        raw = cells[p]
         if not raw:
             return ()
         return tuple(item.strip() for item in raw.split(",") if item.strip())
 
     def choice(
-        self, cells: list[str], name: str, row: int, vocab: Mapping[str, str], what: str
+        self, cells: list[str], p: int, row: int, vocab: Mapping[str, str], what: str
     ) -> str:
-        value = self.need(cells, name, row)
+        value = cells[p].strip()
+        found = vocab.get(value) or vocab.get(value.lower())
+        if found is not None:
+            return found
         if not value:
+            self.fail(row, self.labels[p], "a value is required")
             return ""
-        found = vocab.get(value.lower())
-        if found is None:
-            expected = ", ".join(sorted(vocab.values()))
-            self.fail(row, self.label(name), f"unknown {what} {value!r} (expected {expected})")
-            return ""
-        return found
+        expected = ", ".join(sorted(set(vocab.values())))
+        self.fail(row, self.labels[p], f"unknown {what} {value!r} (expected {expected})")
+        return ""
 
-    def flag(self, cells: list[str], name: str, row: int, default: bool) -> bool:
-        value = cells[self.pos(name)].strip()
+    def flag(self, cells: list[str], p: int, row: int, default: bool) -> bool:
+        value = cells[p]
         if not value:
             return default
-        found = BOOLEANS.get(value.lower())
+        found = BOOLEANS.get(value) if value in BOOLEANS else BOOLEANS.get(value.strip().lower())
         if found is None:
-            self.fail(row, self.label(name), f"expected true or false, not {value!r}")
+            if not value.strip():
+                return default
+            self.fail(row, self.labels[p], f"expected true or false, not {value.strip()!r}")
             return default
         return found
 
     def date(
-        self, cells: list[str], name: str, row: int, *, required: bool = False
+        self, cells: list[str], p: int, row: int, *, required: bool = False
     ) -> datetime.date | None:
-        value = cells[self.pos(name)].strip()
+        value = cells[p]
         if not value:
             if required:
-                self.fail(row, self.label(name), "a date is required (YYYY-MM-DD)")
+                self.fail(row, self.labels[p], "a date is required (YYYY-MM-DD)")
             return None
         found = self._dates.get(value)
         if found is not None:
             return found
+        text = value.strip()
+        if not text:
+            if required:
+                self.fail(row, self.labels[p], "a date is required (YYYY-MM-DD)")
+            return None
         try:
             if not (
-                len(value) == 10
-                and value[4] == "-"
-                and value[7] == "-"
-                and value.replace("-", "").isdigit()
-                and value.isascii()
+                len(text) == 10
+                and text[4] == "-"
+                and text[7] == "-"
+                and text.replace("-", "").isdigit()
+                and text.isascii()
             ):
-                raise ValueError(value)
-            found = datetime.date(int(value[:4]), int(value[5:7]), int(value[8:]))
+                raise ValueError(text)
+            found = datetime.date(int(text[:4]), int(text[5:7]), int(text[8:]))
         except ValueError:
-            self.fail(row, self.label(name), f"malformed date {value!r} (expected YYYY-MM-DD)")
+            self.fail(row, self.labels[p], f"malformed date {text!r} (expected YYYY-MM-DD)")
             return None
         self._dates[value] = found
         return found
 
-    def grades(self, cells: list[str], name: str, row: int) -> tuple[str, ...]:
-        raw = cells[self.pos(name)]
-        if not raw.strip():
+    def grades(self, cells: list[str], p: int, row: int) -> tuple[str, ...]:
+        raw = cells[p]
+        if not raw or not raw.strip():
             return ()
         codes: dict[str, None] = {}
         for item in raw.split(","):
             item = item.strip()
             if not item:
                 continue
-            code = GRADE_LOOKUP.get(item.lower())
+            code = GRADE_LOOKUP.get(item) or GRADE_LOOKUP.get(item.lower())
             if code is None:
                 self.fail(
                     row,
-                    self.label(name),
+                    self.labels[p],
                     f"unknown grade code {item!r} "
                     "(expected IT, PR, PK, TK, KG, 01-13, PS, UG or Other)",
                 )
@@ -246,7 +274,11 @@ class Table:
 
     def lifecycle(self, cells: list[str], row: int) -> tuple[Any, datetime.datetime | None]:
         """``status`` and ``dateLastModified``: optional in bulk files, required in delta."""
-        raw_status = cells[self.pos("status")].strip()
+        raw_status = cells[self._status]
+        raw_stamp = cells[self._stamp_at]
+        if not raw_status and not raw_stamp and not self.delta:
+            return None, None
+        raw_status = raw_status.strip()
         status: str | None = None
         if raw_status:
             status = STATUSES_LOOKUP.get(raw_status.lower())
@@ -258,7 +290,7 @@ class Table:
                 )
         elif self.delta:
             self.fail(row, self.label("status"), "a delta file needs a status on every row")
-        raw_stamp = cells[self.pos("dateLastModified")].strip()
+        raw_stamp = raw_stamp.strip()
         stamp: datetime.datetime | None = None
         if raw_stamp:
             stamp = self._stamps.get(raw_stamp)
@@ -298,14 +330,15 @@ class Table:
     def set_limits(self, limits: Mapping[str, int]) -> None:
         """Check these columns' lengths (the directory's column sizes) on every row."""
         metadata = {f"metadata.{key}": position for position, key in self.meta}
-        self._limits = [
-            (position, self.label(name), limit)
+        self.limits = [
+            (position, self.labels[position], limit)
             for name, limit in limits.items()
-            if (position := metadata.get(name, self.columns.get(name))) is not None
+            if (position := metadata.get(name, self.columns.get(name, -1))) < self.width
+            and position >= 0
         ]
 
     def check_lengths(self, cells: list[str], row: int) -> None:
-        for position, label, limit in self._limits:
+        for position, label, limit in self.limits:
             value = cells[position]
             if len(value) > limit and len(value.strip()) > limit:
                 self.fail(row, label, f"longer than {limit} characters ({len(value.strip())})")
