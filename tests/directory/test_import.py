@@ -34,13 +34,18 @@ from openaup.directory.services import (
     set_educational_rights,
 )
 from tests.accounts.factories import RoleAssignmentFactory
-from tests.directory.test_oneroster_reader import copy_package, edit, zip_folder
+from tests.directory.roster_packages import (
+    V11,
+    V12,
+    copy_package,
+    delta_package,
+    drop_rows,
+    edit,
+    zip_folder,
+)
 
 pytestmark = pytest.mark.django_db
 
-DATA = Path(__file__).parent / "data"
-V12 = DATA / "oneroster_1_2"
-V11 = DATA / "oneroster_1_1"
 
 EXPECTED = {
     "schools": 2,
@@ -66,26 +71,6 @@ def person(sourced_id: str) -> Person:
 
 def link(student: str, guardian: str) -> GuardianLink:
     return GuardianLink.objects.get(student__sourced_id=student, guardian__sourced_id=guardian)
-
-
-def delta_package(tmp_path: Path, files: dict[str, str], version: str = "1.2") -> Path:
-    """A delta package of the given files (header and rows), everything else absent."""
-    package = tmp_path / "delta"
-    package.mkdir()
-    manifest = ["propertyName,value", f"oneroster.version,{version}"]
-    for name, text in files.items():
-        manifest.append(f"file.{name},delta")
-        (package / f"{name}.csv").write_text(text)
-    (package / "manifest.csv").write_text("\n".join(manifest) + "\n")
-    return package
-
-
-def drop_rows(package: Path, name: str, prefix: str) -> None:
-    path = package / name
-    lines = path.read_text().splitlines(keepends=True)
-    kept = [line for line in lines if not line.startswith(prefix)]
-    assert len(kept) < len(lines), f"no row of {name} starts with {prefix!r}"
-    path.write_text("".join(kept))
 
 
 STAMP = "2026-09-15T08:00:00Z"

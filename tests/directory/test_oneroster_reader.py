@@ -4,7 +4,6 @@ of bad input (each a clear problem naming file, row and column)."""
 from __future__ import annotations
 
 import datetime
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -18,28 +17,7 @@ from openaup.directory.oneroster.reader import (
 )
 from openaup.directory.oneroster.records import Dataset
 from openaup.directory.oneroster.vocabulary import normalize_grade
-
-DATA = Path(__file__).parent / "data"
-
-
-def copy_package(tmp_path: Path, version: str = "1_2") -> Path:
-    target = tmp_path / f"package_{version}"
-    shutil.copytree(DATA / f"oneroster_{version}", target)
-    return target
-
-
-def edit(package: Path, name: str, old: str, new: str) -> None:
-    path = package / name
-    text = path.read_text(encoding="utf-8-sig")
-    assert old in text, f"{old!r} not in {name}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def zip_folder(folder: Path, target: Path, prefix: str = "") -> Path:
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(folder.iterdir()):
-            archive.write(path, f"{prefix}{path.name}")
-    return target
+from tests.directory.roster_packages import DATA, copy_package, edit, zip_folder
 
 
 def problems_of(path: Path, **kwargs: object) -> list[Problem]:
