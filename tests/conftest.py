@@ -14,3 +14,6 @@ def pytest_configure(config: pytest.Config) -> None:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Find static files on request instead of scanning the collected folder for every test
+    # client.
+    settings.WHITENOISE_AUTOREFRESH = True
