@@ -42,8 +42,11 @@ from openaup.directory.oneroster.reader import DEFAULT_MAX_BYTES, RosterInvalid,
 
 __all__ = [
     "ImportReport",
+    "apply_uploaded_roster",
+    "discard_uploaded_roster",
     "import_roster",
     "mark_departed",
+    "preview_uploaded_roster",
     "roster_summary",
     "set_educational_rights",
 ]
@@ -199,6 +202,62 @@ def _finish(report: ImportReport, status: str) -> ImportReport:
     run.finished_at = timezone.now()
     run.save()
     return report
+
+
+UPLOAD_FOLDER = "imports"
+
+
+def _upload_path(run: ImportRun) -> Path:
+    return Path(settings.DATA_DIR) / run.upload
+
+
+def _forget_upload(run: ImportRun) -> None:
+    """Remove an uploaded package once it can no longer be applied (it names students)."""
+    if run.upload:
+        _upload_path(run).unlink(missing_ok=True)
+        run.upload = ""
+        run.save(update_fields=["upload", "updated_at"])
+
+
+def preview_uploaded_roster(*, actor: Any, stored: Path, source_name: str) -> ImportReport:
+    """Check and preview a package uploaded to the data dir's ``imports`` folder, as a dry
+    run: the :class:`ImportRun` keeps the file until it is applied or discarded. A package
+    with problems is not kept."""
+    relative = stored.resolve().relative_to(Path(settings.DATA_DIR).resolve())
+    run = ImportRun(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_repr=_actor_repr(actor)[:300],
+        source_name=source_name[:300],
+        upload=str(relative),
+    )
+    report = import_roster(actor=actor, path=stored, dry_run=True, run=run)
+    if not report.ok:
+        _forget_upload(run)
+    return report
+
+
+def apply_uploaded_roster(*, actor: Any, run: ImportRun) -> ImportReport:
+    """Apply a previewed upload: the same import as ``aup roster import``, checked again
+    against the directory as it is now. Records what :func:`import_roster` records; the
+    file is removed afterwards."""
+    if run.status != ImportRun.Status.PREVIEWED or not run.upload:
+        raise ValueError("Only a previewed upload can be applied.")
+    report = import_roster(actor=actor, path=_upload_path(run), run=run)
+    _forget_upload(run)
+    return report
+
+
+@transaction.atomic
+def discard_uploaded_roster(*, actor: Any, run: ImportRun) -> ImportRun:
+    """Drop a previewed upload without applying it. Records ``roster.discarded``."""
+    if run.status != ImportRun.Status.PREVIEWED:
+        raise ValueError("Only a previewed upload can be discarded.")
+    run.status = ImportRun.Status.DISCARDED
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "finished_at", "updated_at"])
+    _forget_upload(run)
+    audit.record("roster.discarded", actor=actor, obj=run)
+    return run
 
 
 def roster_summary() -> dict[str, int]:

@@ -2,11 +2,15 @@ from __future__ import annotations
 
 from django.urls import path
 
-from openaup.directory.views import people
+from openaup.directory.views import imports, people
 
 app_name = "directory"
 
 urlpatterns = [
     path("people/", people.PersonListView.as_view(), name="person-list"),
     path("people/<int:pk>/", people.PersonDetailView.as_view(), name="person-detail"),
+    path("imports/", imports.ImportListView.as_view(), name="import-list"),
+    path("imports/<int:pk>/", imports.ImportDetailView.as_view(), name="import-detail"),
+    path("imports/<int:pk>/apply/", imports.ImportApplyView.as_view(), name="import-apply"),
+    path("imports/<int:pk>/discard/", imports.ImportDiscardView.as_view(), name="import-discard"),
 ]
