@@ -367,7 +367,6 @@ class Planner:
                     (role, school, found.values.is_primary)
                 )
         if mode == "absent":
-            change.unchanged = 0
             return change
         wanted: dict[tuple[str, str, str | None], tuple[RoleRow, datetime.datetime | None]] = {}
         for role in self.dataset.roles:

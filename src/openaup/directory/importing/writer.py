@@ -38,8 +38,6 @@ __all__ = ["apply_plan", "person_events"]
 
 BATCH = 1000
 
-# --- applying a plan --------------------------------------------------------------------------
-
 
 def _chunks(items: Sequence[Any], size: int = BATCH) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
