@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "openaup.core.context_processors.site",
+                "openaup.accounts.context_processors.access",
             ],
         },
     },
@@ -209,5 +210,8 @@ LOGGING = {
 # --- OpenAUP ----------------------------------------------------------------
 OPENAUP_DEMO_PASSWORD = env_str("OPENAUP_DEMO_PASSWORD", "maple-valley-demo")
 OPENAUP_UPLOAD_MAX_BYTES = env_int("OPENAUP_UPLOAD_MAX_MB", 200, minimum=1) * 1024 * 1024
+OPENAUP_ROSTER_MAX_UNCOMPRESSED_BYTES = (
+    env_int("OPENAUP_ROSTER_MAX_MB", 1024, minimum=1) * 1024 * 1024
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -153,3 +153,12 @@ def test_account_without_role_is_told_so(client: Client, no_role_user: Any) -> N
     page = text(home(client, no_role_user))
     assert "Your account has no role yet" in page
     assert "School A" not in page
+
+
+def test_roster_imports_are_in_the_menu_of_technology_staff_only(
+    client: Any, tech_staff: Any, principal_a: Any
+) -> None:
+    client.force_login(tech_staff)
+    assert 'href="/directory/imports/"' in client.get("/").content.decode()
+    client.force_login(principal_a)
+    assert 'href="/directory/imports/"' not in client.get("/").content.decode()

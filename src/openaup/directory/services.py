@@ -38,7 +38,7 @@ from openaup.directory.models import (
     School,
     Section,
 )
-from openaup.directory.oneroster.reader import DEFAULT_MAX_BYTES, RosterInvalid, read_roster
+from openaup.directory.oneroster.reader import RosterInvalid, read_roster
 
 __all__ = [
     "ImportReport",
@@ -109,7 +109,7 @@ def _without_cycle_collection() -> Iterator[None]:
 
 
 def _max_bytes() -> int:
-    return int(getattr(settings, "OPENAUP_ROSTER_MAX_UNCOMPRESSED_BYTES", DEFAULT_MAX_BYTES))
+    return int(settings.OPENAUP_ROSTER_MAX_UNCOMPRESSED_BYTES)
 
 
 def import_roster(

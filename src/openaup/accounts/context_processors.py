@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from openaup.accounts.access import access_for
+
+
+def access(request: HttpRequest) -> dict[str, Any]:
+    """The signed-in user's roles, for navigation (what a page shows is scoped in views)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    current = access_for(user)
+    return {
+        "access": current,
+        "may_import_roster": current.is_district_admin or current.is_tech_staff,
+    }
