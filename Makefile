@@ -49,7 +49,7 @@ run: install static
 	$(AUP) collectstatic --noinput --verbosity 0
 	$(AUP) migrate --noinput
 	$(AUP) demo --if-empty
-	$(AUP) demo --sign-ins
+	$(AUP) demo --sign-ins --url http://$(HOST):$(PORT)
 	$(AUP) serve --host $(HOST) --port $(PORT)
 
 lint: install-test

@@ -360,6 +360,7 @@ def test_sign_ins_are_shown_with_the_password_and_the_address() -> None:
     assert settings.OPENAUP_DEMO_PASSWORD in output
     for username, label in SIGN_INS:
         assert re.search(rf"^\s+{re.escape(username)}\s+{re.escape(label)}", output, re.M)
+    assert "http://127.0.0.1:8123" in load("--sign-ins", "--url", "http://127.0.0.1:8123")
 
 
 @pytest.mark.django_db

@@ -68,6 +68,11 @@ class Command(BaseCommand):
             help="Only show the demo sign-ins and their password.",
         )
         parser.add_argument(
+            "--url",
+            default=URL,
+            help=f"Where OpenAUP is served, shown with --sign-ins (default {URL}).",
+        )
+        parser.add_argument(
             "--export-oneroster",
             metavar="DIR",
             type=Path,
@@ -83,7 +88,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["sign_ins"]:
-            self.show_sign_ins()
+            self.show_sign_ins(options["url"])
             return
         if options["export_oneroster"] is not None:
             self.export(options)
@@ -122,13 +127,13 @@ class Command(BaseCommand):
         )
         self.stdout.write("Run `aup demo --sign-ins` to see the demo sign-ins.")
 
-    def show_sign_ins(self) -> None:
+    def show_sign_ins(self, url: str) -> None:
         sign_ins = demo_sign_ins()
         if not sign_ins:
             self.stdout.write("No demo sign-ins yet: run `aup demo` to load the demo district.")
             return
         width = max(len(username) for username, _, _ in sign_ins)
-        self.stdout.write(f"\nOpenAUP is at {URL}. Demo sign-ins:\n")
+        self.stdout.write(f"\nOpenAUP is at {url}. Demo sign-ins:\n")
         for username, label, name in sign_ins:
             who = f"{label} ({name})" if name else label
             self.stdout.write(f"  {username:<{width}}  {who}")
