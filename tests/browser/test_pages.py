@@ -175,3 +175,25 @@ def test_api_docs_render_from_our_own_files(page: Any, teacher: Any) -> None:
     page.goto("/api/docs/")
     expect(page.get_by_role("heading", name=re.compile("OpenAUP API"))).to_be_visible()
     expect(page.get_by_text("/api/students/", exact=True)).to_be_visible()
+
+
+def test_tech_staff_change_educational_rights_on_the_student_page(
+    page: Any, tech_staff: Any, world: World
+) -> None:
+    sign_in(page, "tech")
+    page.goto(f"/directory/people/{world.student_a1.pk}/")
+    page.get_by_text("Remove the educational rights of Gina Guardian for Ava").click()
+    assert_accessible(page, "student page with the rights form open")
+    page.get_by_label("Reason").first.fill("Court order on file")
+    page.get_by_role("button", name="Remove educational rights").first.click()
+    page.wait_for_load_state()
+    expect(page.get_by_text("no longer has educational rights")).to_be_visible()
+    expect(page.get_by_text("set by the district")).to_be_visible()
+
+
+def test_roster_import_page_passes_axe(page: Any, tech_staff: Any) -> None:
+    sign_in(page, "tech")
+    page.get_by_role("link", name="Roster imports").click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(page, "roster imports page")

@@ -47,8 +47,8 @@ def test_round_trip_brings_back_database_and_data_dir(data_dir: Path, tmp_path: 
     assert manifest["database"]["vendor"] == connection.vendor
     assert "directory.0001_initial" in manifest["migrations"]
 
-    # Life goes on after the backup: a person leaves the table, files change.
-    Person.objects.filter(given_name="Ava").delete()
+    # Life goes on after the backup: a record changes, one is added, files change.
+    Person.objects.filter(given_name="Ava").update(given_name="Zed")
     StudentFactory(given_name="Cal")
     (data_dir / "imports" / "roster.zip").write_bytes(b"changed")
     (data_dir / "stray.txt").write_text("new since the backup")
@@ -64,7 +64,7 @@ def test_round_trip_brings_back_database_and_data_dir(data_dir: Path, tmp_path: 
     safety = sorted((data_dir / "backups").glob("before-restore-*.tar.gz"))
     assert len(safety) == 1
     call_command("restore", str(safety[0]), "--no-safety-backup", stdout=io.StringIO())
-    assert _names() == {"Ben", "Cal"}
+    assert _names() == {"Zed", "Ben", "Cal"}
     assert (data_dir / "stray.txt").read_text() == "new since the backup"
 
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import DatabaseError, connection
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.generic import DetailView, ListView, TemplateView, View
+from django.views.generic.detail import SingleObjectMixin
 
 from openaup.core.querysets import Action, ScopedQuerySet
 
@@ -26,6 +27,7 @@ __all__ = [
     "PublicView",
     "ScopedDetailView",
     "ScopedListView",
+    "ScopedObjectActionView",
     "ScopedObjectMixin",
     "SignedInView",
 ]
@@ -60,6 +62,27 @@ class ScopedListView(ScopedObjectMixin, ListView):  # type: ignore[type-arg]
 
 class ScopedDetailView(ScopedObjectMixin, DetailView):  # type: ignore[type-arg]
     """One row the user may see; anything else is a 404."""
+
+
+class ScopedObjectActionView(ScopedObjectMixin, SingleObjectMixin, View):  # type: ignore[type-arg]
+    """A form post that changes one object. The object is looked up among what the user may
+    see (404 otherwise), then among what they may change (403 otherwise); only then does
+    :meth:`perform` run."""
+
+    http_method_names = ["post"]
+    change_action: Action = "change"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = obj = self.get_object()
+        changeable = self.model._default_manager.all()
+        if not isinstance(changeable, ScopedQuerySet):
+            raise ImproperlyConfigured(f"{type(self).__name__}: the model has no ScopedQuerySet")
+        if not changeable.visible_to(request.user, self.change_action).filter(pk=obj.pk).exists():
+            raise PermissionDenied("You may see this record but not change it.")
+        return self.perform(obj)
+
+    def perform(self, obj: Any) -> HttpResponse:
+        raise NotImplementedError(f"{type(self).__name__} must define perform()")
 
 
 class HealthView(PublicView):

@@ -8,6 +8,7 @@ on a date, which later starts device returns and access removal.
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
@@ -26,6 +27,7 @@ from openaup.directory.choices import (
     SessionType,
 )
 from openaup.directory.querysets import (
+    PEOPLE_ARE_NEVER_DELETED,
     EnrollmentQuerySet,
     GuardianLinkQuerySet,
     PersonQuerySet,
@@ -203,6 +205,9 @@ class Person(SourcedModel):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError(PEOPLE_ARE_NEVER_DELETED)
 
     @property
     def display_name(self) -> str:

@@ -23,6 +23,10 @@ from openaup.core.querysets import Action, ScopedQuerySet
 if TYPE_CHECKING:
     from openaup.accounts.access import Access
 
+PEOPLE_ARE_NEVER_DELETED = (
+    "People are never deleted: mark them departed (directory.services.mark_departed)."
+)
+
 
 def _access(user: Any) -> Access:
     from openaup.accounts.access import access_for
@@ -54,6 +58,9 @@ class SchoolQuerySet(ScopedQuerySet):
 
 
 class PersonQuerySet(ScopedQuerySet):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError(PEOPLE_ARE_NEVER_DELETED)
+
     def students(self) -> Self:
         return self.filter(kind="student")
 

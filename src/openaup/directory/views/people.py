@@ -9,15 +9,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
+from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils import translation
+from django.utils.translation import gettext as _
 
-from openaup.core.views import ScopedDetailView, ScopedListView
+from openaup.core.views import ScopedDetailView, ScopedListView, ScopedObjectActionView
+from openaup.directory import services
+from openaup.directory.choices import PersonStatus
 from openaup.directory.filters import PersonFilter
+from openaup.directory.forms import DepartureForm, EducationalRightsForm
 from openaup.directory.models import Enrollment, GuardianLink, Person, PersonRole, Section
 
-__all__ = ["PersonDetailView", "PersonListView"]
+__all__ = [
+    "GuardianRightsView",
+    "PersonDepartView",
+    "PersonDetailView",
+    "PersonListView",
+]
 
 TEACHING_ROLES = ("teacher", "aide")
 
@@ -128,7 +141,77 @@ class PersonDetailView(ScopedDetailView):
             .filter(pk__in=linked)
             .values_list("pk", flat=True)
         )
+        user = self.request.user
+        context["changeable_link_ids"] = set(
+            GuardianLink.objects.visible_to(user, "change")
+            .filter(pk__in=[link.pk for link in (*guardian_links, *child_links)])
+            .values_list("pk", flat=True)
+        )
+        if (
+            person.status == PersonStatus.ACTIVE
+            and Person.objects.visible_to(user, "change").filter(pk=person.pk).exists()
+        ):
+            context["departure_form"] = DepartureForm()
         return context
+
+
+def _report_errors(request: HttpRequest, form: forms.Form) -> None:
+    """Show a form's errors as messages on the page the user returns to."""
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else field
+        messages.error(request, f"{label}: {' '.join(str(error) for error in errors)}")
+
+
+class GuardianRightsView(ScopedObjectActionView):
+    """Give or take a guardian's educational rights for one child (technology staff and
+    district administrators). Later roster imports keep the choice."""
+
+    model = GuardianLink
+
+    def perform(self, obj: Any) -> HttpResponse:
+        form = EducationalRightsForm(self.request.POST)
+        if not form.is_valid():
+            _report_errors(self.request, form)
+            return redirect("directory:person-detail", obj.student_id)
+        services.set_educational_rights(
+            actor=self.request.user,
+            link=obj,
+            has_rights=form.cleaned_data["has_rights"],
+            reason=form.cleaned_data["reason"],
+        )
+        if form.cleaned_data["has_rights"]:
+            text = _("%(guardian)s now has educational rights for %(student)s.")
+        else:
+            text = _("%(guardian)s no longer has educational rights for %(student)s.")
+        messages.success(
+            self.request,
+            text % {"guardian": obj.guardian.display_name, "student": obj.student.display_name},
+        )
+        return redirect("directory:person-detail", obj.student_id)
+
+
+class PersonDepartView(ScopedObjectActionView):
+    """Mark a person departed on a date (technology staff and district administrators).
+    A roster import does the same for people who leave the SIS."""
+
+    model = Person
+
+    def perform(self, obj: Any) -> HttpResponse:
+        form = DepartureForm(self.request.POST)
+        if not form.is_valid():
+            _report_errors(self.request, form)
+            return redirect("directory:person-detail", obj.pk)
+        services.mark_departed(
+            actor=self.request.user,
+            person=obj,
+            on=form.cleaned_data["departed_on"],
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(
+            self.request,
+            _("%(name)s is marked departed.") % {"name": obj.display_name},
+        )
+        return redirect("directory:person-detail", obj.pk)
 
 
 def language_name(code: str) -> str:
