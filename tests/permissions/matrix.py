@@ -213,7 +213,7 @@ def outcome_of(response: Any) -> str:
 # -- shared targets --------------------------------------------------------------------------
 
 ES_STUDENT_NOT_CHILD = "a student of the elementary school who is not the guardian's child"
-HS_STUDENT_NOT_TAUGHT = "a high-school student not in teacher.hs's sections"
+MS_STUDENT = "a middle-school student (in none of teacher.hs's sections)"
 HS_STUDENT_TAUGHT = "a student in a section teacher.hs teaches"
 GUARDIAN_ES_CHILD = "the guardian's elementary-school child"
 GUARDIAN_HS_CHILD = "the guardian's high-school child"
@@ -262,16 +262,13 @@ def _es_student_not_child(demo: Demo) -> Mapping[str, Any]:
     return {"pk": person.pk}
 
 
-@target(HS_STUDENT_NOT_TAUGHT)
-def _hs_student_not_taught(demo: Demo) -> Mapping[str, Any]:
+@target(MS_STUDENT)
+def _ms_student(demo: Demo) -> Mapping[str, Any]:
     from openaup.directory.models import Person
 
-    family = [child.pk for child in demo.guardian_children]
     person = (
-        Person.objects.filter(kind="student", status="active", school=demo.school("hs"))
+        Person.objects.filter(kind="student", status="active", school=demo.school("ms"))
         .exclude(pk__in=_taught_student_ids(demo))
-        .exclude(pk__in=family)
-        .exclude(pk=demo.person("student.hs").pk)
         .order_by("pk")
         .first()
     )
