@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from openaup.audit import services as audit
 from openaup.core import context
+from openaup.core.services import ensure_in_scope
 from openaup.directory.choices import PersonKind, PersonStatus
 from openaup.directory.importing import (
     Plan,
@@ -281,13 +281,6 @@ def roster_summary() -> dict[str, int]:
     }
 
 
-def _check_may_change(actor: Any, queryset: Any, obj: Any) -> None:
-    if getattr(actor, "pk", None) is None:
-        return  # a system actor (the CLI, a job)
-    if not queryset.visible_to(actor, "change").filter(pk=obj.pk).exists():
-        raise PermissionDenied("Not yours to change.")
-
-
 @transaction.atomic
 def set_educational_rights(
     *, actor: Any, link: GuardianLink, has_rights: bool, reason: str = ""
@@ -297,11 +290,12 @@ def set_educational_rights(
     The link is marked ``rights_set_locally``, so later roster imports keep the choice.
     Records ``guardian_link.rights_set`` with the value before and after.
     """
-    _check_may_change(actor, GuardianLink.objects, link)
+    ensure_in_scope(GuardianLink.objects, link, actor)
     before = link.has_educational_rights
     link.has_educational_rights = has_rights
     link.rights_set_locally = True
     link.save(update_fields=["has_educational_rights", "rights_set_locally", "updated_at"])
+    ensure_in_scope(GuardianLink.objects, link, actor)
     audit.record(
         "guardian_link.rights_set",
         actor=actor,
@@ -317,13 +311,14 @@ def set_educational_rights(
 def mark_departed(*, actor: Any, person: Person, on: datetime.date, reason: str = "") -> Person:
     """Mark a person departed on a date (people are never deleted). A departure later
     starts device returns and access removal. Records ``person.departed``."""
-    _check_may_change(actor, Person.objects, person)
+    ensure_in_scope(Person.objects, person, actor)
     if person.status == PersonStatus.DEPARTED and person.departed_on == on:
         return person
     before_status, before_on = person.status, person.departed_on
     person.status = PersonStatus.DEPARTED
     person.departed_on = on
     person.save(update_fields=["status", "departed_on", "updated_at"])
+    ensure_in_scope(Person.objects, person, actor)
     audit.record(
         "person.departed",
         actor=actor,
