@@ -6,15 +6,9 @@ from typing import Any
 
 from django.db import models
 
+from openaup.audit.querysets import AuditEventQuerySet
+
 __all__ = ["AuditEvent"]
-
-
-class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
-    def update(self, **kwargs: Any) -> int:
-        raise PermissionError("Audit events cannot be changed.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise PermissionError("Audit events cannot be deleted.")
 
 
 class AuditEvent(models.Model):
@@ -22,8 +16,17 @@ class AuditEvent(models.Model):
 
     The actor is kept both as a link and as text, so the event still reads correctly after
     the account is gone. ``person`` is the student (or other person) whose record the event
-    concerns, for the record of access a family may ask for.
+    concerns, for the record of access a family may ask for. ``role`` is the role and scope
+    the actor acted in (``school_admin @ Maple Valley High School``).
+
+    Events form a hash chain: ``sequence`` numbers them 1, 2, 3, ... without gaps, and
+    ``hash`` is the SHA-256 of the event's fields with ``prev_hash``, the hash of the event
+    before it (see :mod:`openaup.audit.chain`). ``aup audit verify`` walks the chain.
     """
+
+    sequence = models.PositiveBigIntegerField(unique=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
 
     occurred_at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
@@ -47,7 +50,7 @@ class AuditEvent(models.Model):
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-occurred_at", "-id"]
+        ordering = ["-sequence"]
         indexes = [
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
             models.Index(fields=["person", "occurred_at"], name="audit_person"),
