@@ -215,3 +215,40 @@ OPENAUP_ROSTER_MAX_UNCOMPRESSED_BYTES = (
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# --- single sign-on (OpenID Connect) ----------------------------------------
+# Off while OPENAUP_OIDC_ISSUER is empty. The provider's endpoints are read from its discovery
+# document on first use; the OPENAUP_OIDC_*_URL variables override single endpoints.
+OPENAUP_OIDC_ISSUER = env_str("OPENAUP_OIDC_ISSUER", "").strip().rstrip("/")
+OPENAUP_OIDC_BUTTON_LABEL = env_str(
+    "OPENAUP_OIDC_BUTTON_LABEL", "Sign in with your district account"
+)
+OPENAUP_OIDC_ALLOWED_DOMAINS = [d.lower() for d in env_list("OPENAUP_OIDC_ALLOWED_DOMAINS", [])]
+OIDC_RP_CLIENT_ID = env_str("OPENAUP_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env_str("OPENAUP_OIDC_CLIENT_SECRET", "")
+OIDC_RP_SCOPES = env_str("OPENAUP_OIDC_SCOPES", "openid email profile")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OPENAUP_OIDC_AUTHORIZATION_URL", "")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OPENAUP_OIDC_TOKEN_URL", "")
+OIDC_OP_USER_ENDPOINT = env_str("OPENAUP_OIDC_USERINFO_URL", "")
+OIDC_OP_JWKS_ENDPOINT = env_str("OPENAUP_OIDC_JWKS_URL", "")
+if OPENAUP_OIDC_ISSUER:
+    if not (OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET):
+        raise ImproperlyConfigured(
+            "OPENAUP_OIDC_ISSUER is set: OPENAUP_OIDC_CLIENT_ID and OPENAUP_OIDC_CLIENT_SECRET "
+            "are needed too"
+        )
+    if "openid" not in OIDC_RP_SCOPES.split():
+        raise ImproperlyConfigured(f"OPENAUP_OIDC_SCOPES={OIDC_RP_SCOPES!r}: must include openid")
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "openaup.accounts.oidc.DistrictOIDCBackend",
+]
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_ALLOW_UNSECURED_JWT = False
+OIDC_VERIFY_SSL = True
+OIDC_TIMEOUT = 10
+OIDC_CREATE_USER = False
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc-callback"

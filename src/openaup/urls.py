@@ -12,6 +12,7 @@ urlpatterns = [
     path("", account_views.HomeView.as_view(), name="home"),
     path("accounts/login/", account_views.SignInView.as_view(), name="login"),
     path("accounts/logout/", account_views.SignOutView.as_view(), name="logout"),
+    path("oidc/", include("openaup.accounts.oidc_urls")),
     path("healthz", core_views.HealthView.as_view(), name="health"),
     path("directory/", include("openaup.directory.urls")),
     path("api/", include("openaup.api_urls")),

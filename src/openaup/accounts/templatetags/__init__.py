@@ -1,0 +1,3 @@
+"""Template tags of the accounts app."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""A real OpenID Connect provider for the single sign-on tests (``provider.mjs``)."""
+
+from __future__ import annotations
