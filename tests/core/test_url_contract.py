@@ -21,7 +21,7 @@ from openaup.core.api import ScopedViewSetMixin
 from openaup.core.views import PublicView, ScopedObjectMixin, SignedInView
 
 #: The only pages anyone may open without signing in.
-PUBLIC_URL_NAMES = frozenset({"login", "logout", "health"})
+PUBLIC_URL_NAMES = frozenset({"login", "logout", "health", "oidc-start", "oidc-callback"})
 
 #: API views that list no rows themselves (the API root, the schema and its docs): exempt
 #: from scoping, but not from sign-in.
