@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "openaup.accounts",
     "openaup.audit",
     "openaup.directory",
+    "openaup.access",
 ]
 
 MIDDLEWARE = [

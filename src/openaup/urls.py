@@ -15,5 +15,6 @@ urlpatterns = [
     path("oidc/", include("openaup.accounts.oidc_urls")),
     path("healthz", core_views.HealthView.as_view(), name="health"),
     path("directory/", include("openaup.directory.urls")),
+    path("access/", include("openaup.access.urls")),
     path("api/", include("openaup.api_urls")),
 ]

@@ -48,7 +48,8 @@ TECH_ONLY_POST = by_role(FORBIDDEN, anonymous=SIGN_IN, admin=ALLOW, tech=ALLOW)
 #: Who sees each person target (pages: others get 404, anonymous the sign-in page).
 PERSON_SEEN_BY: dict[str, tuple[str, ...]] = {
     ES_STUDENT_NOT_CHILD: ("principal_es",),
-    MS_STUDENT: ("principal_ms",),
+    # The demo contractor holds a live grant to the middle school's directory.
+    MS_STUDENT: ("principal_ms", "contractor"),
     HS_STUDENT_TAUGHT: ("principal_hs", "teacher_hs"),
     GUARDIAN_ES_CHILD: ("principal_es", "guardian"),
     # teacher.hs teaches English to every high-school student of the small demo district.

@@ -5,7 +5,11 @@
 - principal / school admin: their school's students, staff and those students' guardians;
 - teacher: the students of their own sections;
 - student: themself; guardian: themself and the children linked to them with educational
-  rights;
+  rights — but an adult student (18 or older) only while the student consents
+  (:class:`openaup.access.models.GuardianAccessGrant`);
+- contractor: themself, and what their live access grants cover: the students of the granted
+  school (or district), and with the "guardian contacts" category those students' guardians
+  and guardian links; nothing once a grant has ended or been revoked;
 - sections: those of the schools one leads, the sections one teaches, and the sections of the
   students one may see; enrollments: a visible section's staff, and its students only where
   the student is visible;
@@ -14,9 +18,11 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING, Any, Self
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from openaup.core.querysets import Action, ScopedQuerySet
 
@@ -32,6 +38,41 @@ def _access(user: Any) -> Access:
     from openaup.accounts.access import access_for
 
     return access_for(user)
+
+
+def adult_birth_cutoff(today: datetime.date | None = None) -> datetime.date:
+    """The latest birth date of someone who is 18 today (``Person.is_adult``, in a query)."""
+    from openaup.directory.models import ADULT_AGE
+
+    day = today or timezone.localdate()
+    try:
+        return day.replace(year=day.year - ADULT_AGE)
+    except ValueError:  # 29 February, in a year that has none
+        return day.replace(year=day.year - ADULT_AGE, day=28)
+
+
+def guardian_links_with_access(guardian_id: int) -> Any:
+    """The guardian's active links that let them see the child: with educational rights, and
+    for an adult student only with the student's live consent."""
+    from openaup.access.models import GuardianAccessGrant
+    from openaup.directory.models import GuardianLink
+
+    consent = GuardianAccessGrant.objects.filter(link=OuterRef("pk"), withdrawn_at__isnull=True)
+    adult = Q(student__birth_date__isnull=False, student__birth_date__lte=adult_birth_cutoff())
+    return GuardianLink.objects.filter(
+        guardian_id=guardian_id, is_active=True, has_educational_rights=True
+    ).filter(~adult | Exists(consent))
+
+
+def _granted_students(access: Access, *, guardian_contacts: bool = False) -> Q | None:
+    """Students a contractor's live grants cover, as a condition on ``Person``; ``None``
+    when they cover none."""
+    whole, schools = access.granted_schools(guardian_contacts=guardian_contacts)
+    if whole:
+        return Q(kind="student")
+    if schools:
+        return Q(kind="student", school_id__in=schools)
+    return None
 
 
 def _may_change_district(access: Access) -> bool:
@@ -100,11 +141,18 @@ class PersonQuerySet(ScopedQuerySet):
                 ).values("person_id")
             )
         if access.person_id and access.has("guardian"):
-            allowed |= Q(
-                pk__in=GuardianLink.objects.filter(
-                    guardian_id=access.person_id, is_active=True, has_educational_rights=True
-                ).values("student_id")
-            )
+            allowed |= Q(pk__in=guardian_links_with_access(access.person_id).values("student_id"))
+        if access.grants:
+            granted = _granted_students(access)
+            if granted is not None:
+                allowed |= granted
+            with_contacts = _granted_students(access, guardian_contacts=True)
+            if with_contacts is not None:
+                allowed |= Q(
+                    pk__in=GuardianLink.objects.filter(
+                        student__in=self.model.objects.filter(with_contacts), is_active=True
+                    ).values("guardian_id")
+                )
         return self.filter(allowed)
 
 
@@ -167,6 +215,13 @@ class GuardianLinkQuerySet(ScopedQuerySet):
         schools = access.schools_with("school_admin")
         if schools:
             allowed |= Q(student__school_id__in=schools)
+        if access.grants:
+            # A contractor sees contact details only under a grant with guardian contacts.
+            with_contacts = _granted_students(access, guardian_contacts=True)
+            if with_contacts is None:
+                return self.filter(allowed)
+            students = Person.objects.filter(with_contacts)
+            return self.filter(allowed | Q(student__in=students, is_active=True))
         # Everyone else sees the contacts of students they may see, and only links that
         # carry educational rights.
         visible = Person.objects.filter(kind="student").visible_to(user, action)
