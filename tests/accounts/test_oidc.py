@@ -149,6 +149,21 @@ def test_an_existing_account_is_found_by_email_ignoring_case(
     assert oidc.SSO_MFA_SESSION_KEY not in client.session
 
 
+def test_disabling_the_account_ends_its_single_sign_on_sessions(
+    sso: LoopbackProvider, db: None
+) -> None:
+    StaffFactory(email="tess.teacher@district.example")
+    client = Client()
+    sso_sign_in(client, "tess.teacher@district.example")
+    user = signed_in_user(client)
+    assert user is not None
+    assert client.get("/").wsgi_request.user == user
+
+    User.objects.filter(pk=user.pk).update(is_active=False)
+
+    assert not client.get("/").wsgi_request.user.is_authenticated
+
+
 def test_a_provider_without_email_verified_is_trusted_for_its_addresses(
     sso: LoopbackProvider, db: None
 ) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 import jwt
 import requests
 from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -209,6 +210,11 @@ class DistrictOIDCBackend(OIDCAuthenticationBackend):
         except requests.RequestException as exc:
             _refuse(request, "unavailable", str(exc))
         return None
+
+    def get_user(self, user_id: Any) -> Any:
+        # The library's version skips Django's check that the account is still active, which
+        # would keep a disabled account's single sign-on sessions alive.
+        return ModelBackend.get_user(self, user_id)
 
     def _verify_jws(self, payload: Any, key: Any) -> dict[str, Any]:
         header = jwt.get_unverified_header(payload)
