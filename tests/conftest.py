@@ -14,6 +14,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Personas sign in with force_login; tests of two-factor sign-in switch it back on
+    # (tests/accounts/two_factor.py).
+    settings.OPENAUP_REQUIRE_2FA = False
     # Find static files on request instead of scanning the collected folder for every test
     # client.
     settings.WHITENOISE_AUTOREFRESH = True

@@ -5,6 +5,7 @@ With none set, OpenAUP runs on an embedded SQLite database under ``./var/``.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -35,6 +36,11 @@ try:
     DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'openaup.sqlite3'}")
     EMAIL_MODE = env_str("OPENAUP_EMAIL", "console")
     DB_CONN_MAX_AGE = env_int("OPENAUP_DB_CONN_MAX_AGE", 60, minimum=0)
+    OPENAUP_REQUIRE_2FA = env_bool("OPENAUP_REQUIRE_2FA", True)
+    OPENAUP_LOCKOUT_FAILURES = env_int("OPENAUP_LOCKOUT_FAILURES", 5, minimum=1)
+    OPENAUP_LOCKOUT_MINUTES = env_int("OPENAUP_LOCKOUT_MINUTES", 15, minimum=1)
+    OPENAUP_SESSION_HOURS = env_int("OPENAUP_SESSION_HOURS", 12, minimum=1)
+    OPENAUP_SESSION_IDLE_MINUTES = env_int("OPENAUP_SESSION_IDLE_MINUTES", 60, minimum=1)
 except EnvError as exc:
     raise ImproperlyConfigured(str(exc)) from exc
 
@@ -55,6 +61,11 @@ INSTALLED_APPS = [
     "openaup.audit",
     "openaup.directory",
     "openaup.access",
+    "openaup.cases",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -65,9 +76,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "openaup.accounts.middleware.SessionLifetimeMiddleware",
+    "openaup.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "openaup.core.middleware.RequestContextMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "openaup.urls"
@@ -114,17 +129,36 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# NIST SP 800-63B: length by role, a generous maximum, a list of common and breached
+# passwords and the district's own words; no composition rules, no periodic expiry.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 8},
-    },
+    {"NAME": "openaup.accounts.passwords.RoleMinimumLengthValidator"},
+    {"NAME": "openaup.accounts.passwords.MaximumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "openaup.accounts.passwords.ContextWordsValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+]
+# Axes comes first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "openaup.accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "openaup.accounts.oidc.DistrictOIDCBackend",
 ]
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
+AXES_FAILURE_LIMIT = OPENAUP_LOCKOUT_FAILURES
+AXES_COOLOFF_TIME = timedelta(minutes=OPENAUP_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "openaup.core.middleware.client_ip"
+AXES_LOCKOUT_CALLABLE = "openaup.accounts.views.locked_out"
+AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "OpenAUP"
+# Sessions end OPENAUP_SESSION_HOURS after sign-in whatever happens, and earlier after
+# OPENAUP_SESSION_IDLE_MINUTES without a request (see openaup.accounts.middleware).
+SESSION_COOKIE_AGE = OPENAUP_SESSION_HOURS * 3600
+OPENAUP_SESSION_LIFETIME = timedelta(hours=OPENAUP_SESSION_HOURS)
+OPENAUP_SESSION_IDLE = timedelta(minutes=OPENAUP_SESSION_IDLE_MINUTES)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
@@ -176,7 +210,7 @@ DEFAULT_FROM_EMAIL = env_str("OPENAUP_FROM_EMAIL", "OpenAUP <no-reply@localhost>
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "openaup.accounts.api_auth.BasicAuthenticationWithoutTwoFactor",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -205,7 +239,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["stderr"], "level": env_str("OPENAUP_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # Axes logs every sign-in at INFO; its lockouts are warnings.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # --- OpenAUP ----------------------------------------------------------------
@@ -240,10 +275,6 @@ if OPENAUP_OIDC_ISSUER:
         )
     if "openid" not in OIDC_RP_SCOPES.split():
         raise ImproperlyConfigured(f"OPENAUP_OIDC_SCOPES={OIDC_RP_SCOPES!r}: must include openid")
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "openaup.accounts.oidc.DistrictOIDCBackend",
-]
 OIDC_RP_SIGN_ALGO = "RS256"
 OIDC_USE_NONCE = True
 OIDC_USE_PKCE = True

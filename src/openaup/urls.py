@@ -13,8 +13,10 @@ urlpatterns = [
     path("accounts/login/", account_views.SignInView.as_view(), name="login"),
     path("accounts/logout/", account_views.SignOutView.as_view(), name="logout"),
     path("oidc/", include("openaup.accounts.oidc_urls")),
+    path("accounts/", include("openaup.accounts.urls")),
     path("healthz", core_views.HealthView.as_view(), name="health"),
     path("directory/", include("openaup.directory.urls")),
     path("access/", include("openaup.access.urls")),
+    path("cases/", include("openaup.cases.urls")),
     path("api/", include("openaup.api_urls")),
 ]

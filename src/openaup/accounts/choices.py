@@ -19,3 +19,18 @@ class Role(models.TextChoices):
 
 #: Roles that see the whole district's directory.
 DISTRICT_WIDE_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.TECH_STAFF, Role.RECORDS_OFFICER})
+
+#: Roles that see student data beyond their own family, and so must sign in with a second
+#: factor (TOTP) as well as a password. Students and guardians see only themselves or their
+#: own children and sign in with a password alone.
+TWO_FACTOR_ROLES = frozenset(
+    {
+        Role.DISTRICT_ADMIN,
+        Role.TECH_STAFF,
+        Role.SCHOOL_ADMIN,
+        Role.TEACHER,
+        Role.STAFF,
+        Role.CONTRACTOR,
+        Role.RECORDS_OFFICER,
+    }
+)

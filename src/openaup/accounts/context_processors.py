@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from openaup.accounts.access import access_for
+from openaup.cases.access import may_read_all_reports, may_report_phishing
 
 
 def access(request: HttpRequest) -> dict[str, Any]:
@@ -16,4 +17,6 @@ def access(request: HttpRequest) -> dict[str, Any]:
     return {
         "access": current,
         "may_import_roster": current.is_district_admin or current.is_tech_staff,
+        "may_report_phishing": may_report_phishing(user),
+        "may_read_phishing_reports": may_read_all_reports(user),
     }

@@ -22,6 +22,10 @@ class User(AbstractUser):
         blank=True,
         related_name="account",
     )
+    session_epoch = models.PositiveIntegerField(
+        default=0,
+        help_text="Raised by 'sign out everywhere': sessions begun under an older value end.",
+    )
 
     class Meta:
         ordering = ["username"]
