@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "openaup.core.context_processors.site",
                 "openaup.accounts.context_processors.access",
+                "openaup.audit.context_processors.audit_links",
             ],
         },
     },
@@ -245,6 +246,7 @@ LOGGING = {
 
 # --- OpenAUP ----------------------------------------------------------------
 OPENAUP_DEMO_PASSWORD = env_str("OPENAUP_DEMO_PASSWORD", "maple-valley-demo")
+OPENAUP_ACCESS_REPORT_STAFF_BY_ROLE = env_bool("OPENAUP_ACCESS_REPORT_STAFF_BY_ROLE", False)
 OPENAUP_UPLOAD_MAX_BYTES = env_int("OPENAUP_UPLOAD_MAX_MB", 200, minimum=1) * 1024 * 1024
 OPENAUP_ROSTER_MAX_UNCOMPRESSED_BYTES = (
     env_int("OPENAUP_ROSTER_MAX_MB", 1024, minimum=1) * 1024 * 1024

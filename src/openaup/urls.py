@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("openaup.accounts.urls")),
     path("healthz", core_views.HealthView.as_view(), name="health"),
     path("directory/", include("openaup.directory.urls")),
+    path("audit/", include("openaup.audit.urls")),
     path("access/", include("openaup.access.urls")),
     path("cases/", include("openaup.cases.urls")),
     path("api/", include("openaup.api_urls")),

@@ -14,8 +14,9 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 
+from openaup.audit import services as audit
 from openaup.core.api import ScopedReadOnlyViewSet
-from openaup.directory.choices import Grade
+from openaup.directory.choices import Grade, PersonKind
 from openaup.directory.filters import PersonFilter, SectionFilter, StudentFilter
 from openaup.directory.models import (
     Enrollment,
@@ -233,7 +234,20 @@ class SchoolViewSet(ScopedReadOnlyViewSet):
         return super().get_queryset().select_related("principal").order_by("name")
 
 
-class StudentViewSet(ScopedReadOnlyViewSet):
+class RecordsStudentViews:
+    """Puts every API read of one student's record in their record of access."""
+
+    action: str
+    request: Any
+
+    def get_object(self) -> Any:
+        obj = super().get_object()  # type: ignore[misc]
+        if self.action == "retrieve" and obj.kind == PersonKind.STUDENT:
+            audit.record_student_view(actor=self.request.user, student=obj)
+        return obj
+
+
+class StudentViewSet(RecordsStudentViews, ScopedReadOnlyViewSet):
     """Students the caller may see, filterable by school (id), grade and status."""
 
     queryset = Person.objects.students()
@@ -249,7 +263,7 @@ class StudentViewSet(ScopedReadOnlyViewSet):
         )
 
 
-class PersonViewSet(ScopedReadOnlyViewSet):
+class PersonViewSet(RecordsStudentViews, ScopedReadOnlyViewSet):
     """Everyone the caller may see: students, staff, guardians and contractors.
 
     ``q`` searches names, email, student number and user name; ``school``, ``grade``,

@@ -8,6 +8,7 @@ app_name = "directory"
 
 urlpatterns = [
     path("people/", people.PersonListView.as_view(), name="person-list"),
+    path("people/export.csv", people.PersonExportView.as_view(), name="person-export"),
     path("people/<int:pk>/", people.PersonDetailView.as_view(), name="person-detail"),
     path("people/<int:pk>/depart/", people.PersonDepartView.as_view(), name="person-depart"),
     path(

@@ -7,6 +7,7 @@ it shows.
 
 from __future__ import annotations
 
+import csv
 from typing import Any
 
 from django import forms
@@ -18,9 +19,10 @@ from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from openaup.audit import services as audit
 from openaup.core.views import ScopedDetailView, ScopedListView, ScopedObjectActionView
 from openaup.directory import services
-from openaup.directory.choices import PersonStatus
+from openaup.directory.choices import PersonKind, PersonStatus
 from openaup.directory.filters import PersonFilter
 from openaup.directory.forms import DepartureForm, EducationalRightsForm
 from openaup.directory.models import Enrollment, GuardianLink, Person, PersonRole, Section
@@ -29,6 +31,7 @@ __all__ = [
     "GuardianRightsView",
     "PersonDepartView",
     "PersonDetailView",
+    "PersonExportView",
     "PersonListView",
 ]
 
@@ -69,6 +72,74 @@ class PersonListView(ScopedListView):
                 Section.objects.visible_to(self.request.user).filter(pk=section_id).first()
             )
         return context
+
+
+class PersonExportView(ScopedListView):
+    """The people list as CSV, with the list's search and filters, narrowed to what the user
+    may export. The export and each student in it are recorded in the audit trail."""
+
+    model = Person
+    scope_action = "export"
+    columns = (
+        "id",
+        "sourced_id",
+        "kind",
+        "family_name",
+        "given_name",
+        "identifier",
+        "school",
+        "grade",
+        "email",
+        "status",
+        "departed_on",
+    )
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        queryset = (
+            self.get_queryset().select_related("school").order_by("family_name", "given_name", "id")
+        )
+        filterset = PersonFilter(request.GET or None, queryset=queryset, request=request)
+        if filterset.is_bound and not filterset.is_valid():
+            return HttpResponse(
+                "; ".join(
+                    f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items()
+                ),
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
+        people = list(filterset.qs)
+        audit.record_student_export(
+            actor=request.user,
+            students=[person for person in people if person.kind == PersonKind.STUDENT],
+            total=len(people),
+            filters={key: request.GET.getlist(key) for key in sorted(request.GET)},
+        )
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="people.csv"'
+        writer = csv.writer(response)
+        writer.writerow(self.columns)
+        for person in people:
+            writer.writerow(
+                [
+                    person.pk,
+                    _cell(person.sourced_id),
+                    person.kind,
+                    _cell(person.family_name),
+                    _cell(person.given_name),
+                    _cell(person.identifier),
+                    _cell(person.school.name) if person.school else "",
+                    person.grade,
+                    _cell(person.email),
+                    person.status,
+                    person.departed_on.isoformat() if person.departed_on else "",
+                ]
+            )
+        return response
+
+
+def _cell(text: str) -> str:
+    """Text a spreadsheet will not run as a formula."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 class PersonDetailView(ScopedDetailView):
@@ -128,6 +199,9 @@ class PersonDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         person: Person = context["person"]
+        if person.kind == PersonKind.STUDENT:
+            # Every look at a student's record is in their record of access, their own too.
+            audit.record_student_view(actor=self.request.user, student=person)
         guardian_links: list[GuardianLink] = person.visible_guardian_links  # type: ignore[attr-defined]
         child_links: list[GuardianLink] = person.visible_child_links  # type: ignore[attr-defined]
         for link in (*guardian_links, *child_links):
