@@ -13,7 +13,6 @@ from axe_playwright_python.sync_playwright import Axe
 from django.test.utils import override_settings
 from playwright.sync_api import expect
 
-from tests.browser.conftest import browser  # noqa: F401 -- the shared Chromium fixture
 from tests.directory.factories import GuardianFactory
 from tests.oidc.provider import (
     CLIENT_ID,
@@ -40,7 +39,7 @@ def provider(live_server: Any) -> Iterator[LoopbackProvider]:
 
 @pytest.fixture
 def tab(
-    browser: Any,  # noqa: F811 -- the fixture imported above
+    browser: Any,
     live_server: Any,
     provider: LoopbackProvider,
     transactional_db: None,
