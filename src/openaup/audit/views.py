@@ -30,6 +30,8 @@ __all__ = ["AccessReportView", "AuditEventDetailView", "AuditTrailView"]
 REPORT_LIMIT = 100
 #: Roles that are family, not district staff: always shown by name.
 _FAMILY_ROLES = ("guardian", "student")
+#: Signing in and other account events of the student's own account.
+_ACCOUNT_ACTIONS = "account."
 
 
 class TrailReaderRequired:
@@ -157,6 +159,8 @@ class AccessReportView(ScopedListView):
             what = _("Exported (in a list)")
         elif event.action in READ_ACTIONS:
             what = _("Viewed")
+        elif event.action.startswith(_ACCOUNT_ACTIONS):
+            what = _("Account activity")
         else:
             what = _("Changed")
         return AccessLine(
