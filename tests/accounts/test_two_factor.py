@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from openaup.accounts.oidc import SSO_MFA_SESSION_KEY
 from openaup.audit.models import AuditEvent
 from tests.accounts.factories import PASSWORD
 from tests.accounts.two_factor import code_for, sign_in_verified
@@ -252,3 +253,12 @@ def test_new_backup_codes_replace_the_old_ones(client: Client, teacher: Any) -> 
     tokens = set(StaticDevice.objects.get(user=teacher).token_set.values_list("token", flat=True))
     assert tokens == set(codes)
     assert "account.backup_codes_renewed" in actions(teacher)
+
+
+def test_a_second_factor_at_the_identity_provider_counts(client: Client, teacher: Any) -> None:
+    client.force_login(teacher)
+    session = client.session
+    session[SSO_MFA_SESSION_KEY] = True
+    session.save()
+    assert client.get(reverse("home")).status_code == 200
+    assert client.get("/api/students/").status_code == 200

@@ -3,8 +3,9 @@
 :class:`SessionLifetimeMiddleware` ends a session ``OPENAUP_SESSION_HOURS`` after sign-in,
 after ``OPENAUP_SESSION_IDLE_MINUTES`` without a request, and when the person chose "sign out
 everywhere" after it began. :class:`TwoFactorRequiredMiddleware` keeps a person whose roles
-need a second factor on the two-factor pages until they have passed it: pages redirect there,
-API calls answer 403.
+need a second factor on the two-factor pages until they have passed it (in OpenAUP, or at the
+district's identity provider: see :mod:`openaup.accounts.oidc`): pages redirect there, API
+calls answer 403.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
 
+from openaup.accounts.oidc import session_has_provider_mfa
 from openaup.accounts.twofactor import confirmed_totp, is_verified, needs_two_factor
 
 __all__ = [
@@ -100,7 +102,11 @@ class TwoFactorRequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if needs_two_factor(user) and not is_verified(user):
+        if (
+            needs_two_factor(user)
+            and not is_verified(user)
+            and not session_has_provider_mfa(request)
+        ):
             try:
                 name = resolve(request.path_info).url_name
             except Resolver404:

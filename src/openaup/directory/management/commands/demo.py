@@ -138,3 +138,8 @@ class Command(BaseCommand):
             who = f"{label} ({name})" if name else label
             self.stdout.write(f"  {username:<{width}}  {who}")
         self.stdout.write(f"\nPassword for every demo sign-in: {settings.OPENAUP_DEMO_PASSWORD}\n")
+        if settings.OPENAUP_REQUIRE_2FA:
+            self.stdout.write(
+                "Staff sign-ins set up an authenticator app at their first sign-in "
+                "(OPENAUP_REQUIRE_2FA=false switches two-factor off for a demonstration).\n"
+            )
