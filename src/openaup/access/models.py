@@ -90,7 +90,7 @@ class AccessGrant(TimeStampedModel):
 
     @property
     def categories(self) -> list[str]:
-        chosen = []
+        chosen: list[str] = []
         if self.includes_directory:
             chosen.append(DataCategory.DIRECTORY)
         if self.includes_guardian_contacts:
