@@ -49,12 +49,12 @@ class AuditEventFilter(django_filters.FilterSet):
     )
     date_from = django_filters.DateFilter(
         method="filter_from",
-        label=_("From (YYYY-MM-DD)"),
+        label=_("From date"),
         widget=forms.DateInput(attrs={"class": "usa-input", "type": "date"}),
     )
     date_to = django_filters.DateFilter(
         method="filter_to",
-        label=_("To (YYYY-MM-DD)"),
+        label=_("To date"),
         widget=forms.DateInput(attrs={"class": "usa-input", "type": "date"}),
     )
 
