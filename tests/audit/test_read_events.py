@@ -165,3 +165,12 @@ def test_anonymous_visitors_are_sent_to_sign_in(client: Client, world: World) ->
     response = client.get(EXPORT)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_people_list_links_its_export_with_the_same_filters(
+    client: Client, world: World, district_admin: Any
+) -> None:
+    client.force_login(district_admin)
+    page = client.get(reverse("directory:person-list") + "?kind=student&page=1").content.decode()
+    assert f'href="{EXPORT}?kind=student"' in page
+    assert not record_events().exists()
