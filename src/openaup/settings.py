@@ -31,7 +31,9 @@ try:
     ALLOWED_HOSTS = env_list("OPENAUP_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
     CSRF_TRUSTED_ORIGINS = env_list("OPENAUP_CSRF_TRUSTED_ORIGINS", [])
     BEHIND_PROXY = env_bool("OPENAUP_BEHIND_PROXY", False)
-    SECURE_COOKIES = env_bool("OPENAUP_SECURE_COOKIES", BEHIND_PROXY)
+    HTTPS = env_bool("OPENAUP_HTTPS", BEHIND_PROXY)
+    HSTS_SECONDS = env_int("OPENAUP_HSTS_SECONDS", 31536000, minimum=0)
+    HSTS_PRELOAD = env_bool("OPENAUP_HSTS_PRELOAD", False)
     TIME_ZONE = env_str("OPENAUP_TIME_ZONE", "America/New_York")
     DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'openaup.sqlite3'}")
     EMAIL_MODE = env_str("OPENAUP_EMAIL", "console")
@@ -54,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "django_filters",
+    "csp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "openaup.core",
@@ -70,6 +73,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -145,8 +149,6 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "openaup.accounts.oidc.DistrictOIDCBackend",
 ]
-SESSION_COOKIE_SECURE = SECURE_COOKIES
-CSRF_COOKIE_SECURE = SECURE_COOKIES
 AXES_FAILURE_LIMIT = OPENAUP_LOCKOUT_FAILURES
 AXES_COOLOFF_TIME = timedelta(minutes=OPENAUP_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -160,6 +162,8 @@ OTP_TOTP_ISSUER = "OpenAUP"
 SESSION_COOKIE_AGE = OPENAUP_SESSION_HOURS * 3600
 OPENAUP_SESSION_LIFETIME = timedelta(hours=OPENAUP_SESSION_HOURS)
 OPENAUP_SESSION_IDLE = timedelta(minutes=OPENAUP_SESSION_IDLE_MINUTES)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
@@ -168,6 +172,33 @@ SECURE_REFERRER_POLICY = "same-origin"
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+if HTTPS:
+    # Served over HTTPS (usually by the reverse proxy): plain HTTP is redirected, except the
+    # health check that load balancers probe; browsers are told to stay on HTTPS.
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = HSTS_SECONDS
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = HSTS_PRELOAD
+# Submitting a domain to the browsers' HSTS preload list is the district's decision, made once
+# for the whole domain; OPENAUP_HSTS_PRELOAD turns the header's preload flag on.
+SILENCED_SYSTEM_CHECKS = [] if HSTS_PRELOAD else ["security.W021"]
+
+# Content Security Policy: everything from our own origin, no inline scripts or styles.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 # --- languages --------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -229,6 +260,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
+    # No validator badge: it would load an image from another site.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }

@@ -52,7 +52,8 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any, live_server: Any, transactional_db: None) -> Iterator[Any]:
     """A fresh browser tab on the live server; fails the test if the page loaded anything
-    from another host (no CDN, ever)."""
+    from another host (no CDN, ever) or broke the Content Security Policy (no inline
+    scripts or styles)."""
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     tab = context.new_page()
@@ -64,7 +65,14 @@ def page(browser: Any, live_server: Any, transactional_db: None) -> Iterator[Any
         if url.scheme in ("http", "https", "ws", "wss") and url.netloc != own_host:
             elsewhere.append(request.url)
 
+    def console(message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            refused.append(message.text)
+
+    refused: list[str] = []
     tab.on("request", watch)
+    tab.on("console", console)
     yield tab
     context.close()
     assert not elsewhere, f"pages loaded from other hosts: {elsewhere}"
+    assert not refused, f"the Content Security Policy refused: {refused}"
