@@ -165,4 +165,24 @@ ROWS = [
     Row("section-detail", target=HS_SECTION_NOT_TAUGHT, expect=_api(("principal_hs",))),
     Row("section-detail", target=ES_SECTION, expect=_api(("principal_es",))),
     Row("section-detail", target=ES_SECTION, suffix=".json", expect=_api(("principal_es",))),
+    # The directory API is read-only for everybody: no write method exists.
+    Row(
+        "student-list",
+        method="post",
+        data={"given_name": "X"},
+        extra={"json": True},
+        expect=by_role(METHOD_NOT_ALLOWED, anonymous=FORBIDDEN),
+    ),
+    *[
+        Row(
+            name,
+            method=method,
+            target=GUARDIAN_HS_CHILD,
+            data={"given_name": "X"},
+            extra={"json": True},
+            expect=by_role(METHOD_NOT_ALLOWED, anonymous=FORBIDDEN),
+        )
+        for name in ("person-detail", "student-detail")
+        for method in ("put", "patch", "delete")
+    ],
 ]
