@@ -358,3 +358,16 @@ def test_school_tech_staff_manage_their_schools_grants_only(
     for grant in (other, district):
         with pytest.raises(PermissionDenied):
             revoke_access(actor=school_tech, grant=grant, reason="Ended.")
+
+
+def test_the_list_costs_the_same_few_queries_for_many_grants(
+    client: Client, tech_staff: Any, django_assert_max_num_queries: Any
+) -> None:
+    AccessGrantFactory.create_batch(3)
+    client.force_login(tech_staff)
+    url = reverse("access:grant-list")
+    client.get(url)
+    AccessGrantFactory.create_batch(20)
+    with django_assert_max_num_queries(12):
+        response = client.get(url)
+    assert len(response.context["grants"]) == 23
