@@ -156,6 +156,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "openaup.core.middleware.client_ip"
 AXES_LOCKOUT_CALLABLE = "openaup.accounts.views.locked_out"
 AXES_VERBOSE = False
+# Successful sign-ins are in the audit trail already; Axes keeps only the failures it counts.
+AXES_DISABLE_ACCESS_LOG = True
 OTP_TOTP_ISSUER = "OpenAUP"
 # Sessions end OPENAUP_SESSION_HOURS after sign-in whatever happens, and earlier after
 # OPENAUP_SESSION_IDLE_MINUTES without a request (see openaup.accounts.middleware).
