@@ -271,6 +271,8 @@ def _restore_postgresql(dump: Path) -> None:
         tables = connection.introspection.table_names(cursor)
         for table in tables:
             cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(table)} CASCADE")
+        # The audit table's guard (openaup/audit/migrations/0004) is a function of its own.
+        cursor.execute("DROP FUNCTION IF EXISTS audit_event_immutable() CASCADE")
     connections.close_all()
     _run(
         [
