@@ -297,3 +297,25 @@ def test_the_scope_of_events_follows_the_reader(
     assert seen(teacher) == set()
     assert not AuditEvent.objects.visible_to(district_admin, "change").exists()
     assert not AuditEvent.objects.visible_to(district_admin, "delete").exists()
+
+
+def test_an_adult_student_decides_whether_their_guardian_sees_their_record_of_access(
+    client: Client, world: World, guardian: Any, principal_b: Any
+) -> None:
+    from openaup.access.services import give_guardian_access
+    from tests.accounts.factories import UserFactory
+
+    dee = world.student_b1
+    dee.birth_date = timezone.localdate() - datetime.timedelta(days=19 * 366)
+    dee.save(update_fields=["birth_date"])
+    dee_user = UserFactory(username="dee", person=dee)
+    audit.record_student_view(actor=principal_b, student=dee)
+
+    client.force_login(dee_user)
+    assert "Pam PrincipalB" in text(client.get(REPORT))
+    client.force_login(guardian)
+    assert dee.display_name not in text(client.get(REPORT))
+
+    link = dee.guardian_links.get(guardian=world.guardian_person)
+    give_guardian_access(actor=dee_user, link=link)
+    assert "Pam PrincipalB" in text(client.get(REPORT))
