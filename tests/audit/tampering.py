@@ -3,6 +3,8 @@ owner's rights could: the database guard is lifted for the statement, then put b
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from django.db import connection
@@ -21,8 +23,9 @@ _SQLITE_GUARD = {
 }
 
 
-def tamper(*statements: tuple[str, list[Any]]) -> None:
-    """Run raw SQL statements against the audit table with its guard lifted."""
+@contextlib.contextmanager
+def guard_lifted() -> Iterator[None]:
+    """Run a block with the audit table's database guard lifted, then put it back."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -30,13 +33,20 @@ def tamper(*statements: tuple[str, list[Any]]) -> None:
         else:
             for name in _SQLITE_GUARD:
                 cursor.execute(f"DROP TRIGGER {name}")
-        for sql, params in statements:
-            cursor.execute(sql, params)
+    yield
+    with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_immutable")
         else:
             for create in _SQLITE_GUARD.values():
                 cursor.execute(create)
+
+
+def tamper(*statements: tuple[str, list[Any]]) -> None:
+    """Run raw SQL statements against the audit table with its guard lifted."""
+    with guard_lifted(), connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
 
 
 def stored_hash_matches(event: AuditEvent) -> bool:

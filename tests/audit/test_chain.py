@@ -164,3 +164,25 @@ def test_concurrent_writers_never_share_a_number(world: World) -> None:
     assert AuditEvent.objects.count() == 4 * (15 + 3 * 3)
     assert_linked(chain())
     assert verify_chain().intact
+
+
+def test_the_migration_chains_earlier_events_as_the_service_does(world: World) -> None:
+    from importlib import import_module
+
+    from django.db.migrations.loader import MigrationLoader
+
+    from tests.audit.tampering import guard_lifted
+
+    events = [audit.record(f"test.{n}", person=world.student_a1, reason="r") for n in range(4)]
+    expected = chain()
+    state = MigrationLoader(connection).project_state(("audit", "0003_chain_existing_events"))
+    migration = import_module("openaup.audit.migrations.0003_chain_existing_events")
+    with guard_lifted():
+        with connection.cursor() as cursor:
+            # As before the chain existed: no numbers, no hashes.
+            cursor.execute(
+                "UPDATE audit_auditevent SET sequence = id + 1000, prev_hash = '', hash = id"
+            )
+        migration.chain_existing(state.apps, None)
+    assert chain() == expected
+    assert [e.pk for e in AuditEvent.objects.order_by("sequence")] == [e.pk for e in events]
