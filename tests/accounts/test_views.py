@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
@@ -162,3 +163,23 @@ def test_roster_imports_are_in_the_menu_of_technology_staff_only(
     assert 'href="/directory/imports/"' in client.get("/").content.decode()
     client.force_login(principal_a)
     assert 'href="/directory/imports/"' not in client.get("/").content.decode()
+
+
+def test_menu_links_to_access_grants_for_staff_wide_roles_and_contractors(
+    client: Any, tech_staff: Any, contractor: Any, teacher: Any
+) -> None:
+    for user, shown in ((tech_staff, True), (contractor, True), (teacher, False)):
+        client.force_login(user)
+        page = client.get("/").content.decode()
+        assert ('href="/access/grants/"' in page) is shown, user.username
+
+
+def test_menu_links_adult_students_to_their_parents_access(
+    client: Any, student: Any, world: World
+) -> None:
+    client.force_login(student)
+    assert 'href="/access/guardians/"' not in client.get("/").content.decode()
+    world.student_a1.birth_date = datetime.date.today() - datetime.timedelta(days=19 * 366)
+    world.student_a1.save()
+    client.force_login(student)
+    assert 'href="/access/guardians/"' in client.get("/").content.decode()

@@ -197,3 +197,13 @@ def test_roster_import_page_passes_axe(page: Any, tech_staff: Any) -> None:
     page.wait_for_load_state()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert_accessible(page, "roster imports page")
+
+
+def test_access_grant_pages_pass_axe(page: Any, tech_staff: Any) -> None:
+    sign_in(page, "tech")
+    page.get_by_role("link", name="Access grants").click()
+    page.wait_for_load_state()
+    assert_accessible(page, "access grants list")
+    page.goto("/access/grants/new/")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(page, "new access grant form")

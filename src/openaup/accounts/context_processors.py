@@ -17,6 +17,9 @@ def access(request: HttpRequest) -> dict[str, Any]:
     return {
         "access": current,
         "may_import_roster": current.is_district_admin or current.is_tech_staff,
+        "may_see_access_grants": current.sees_whole_district or current.has("contractor"),
+        "may_choose_guardian_access": current.has("student")
+        and getattr(user.person, "is_adult", False),
         "may_report_phishing": may_report_phishing(user),
         "may_read_phishing_reports": may_read_all_reports(user),
     }
