@@ -371,3 +371,14 @@ def test_the_list_costs_the_same_few_queries_for_many_grants(
     with django_assert_max_num_queries(12):
         response = client.get(url)
     assert len(response.context["grants"]) == 23
+
+
+def test_the_grant_list_runs_to_a_second_page(client: Client, tech_staff: Any) -> None:
+    AccessGrantFactory.create_batch(51)
+    client.force_login(tech_staff)
+    first = client.get("/access/grants/").content.decode()
+    assert 'aria-label="Pages of access grants"' in first
+    assert 'href="?page=2"' in first
+    second = client.get("/access/grants/?page=2")
+    assert second.status_code == 200
+    assert second.content.decode().count('data-label="State"') == 1

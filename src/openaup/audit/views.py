@@ -12,7 +12,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.translation import gettext as _
@@ -63,12 +62,6 @@ class AuditTrailView(TrailReaderRequired, ScopedListView):
         context["is_filtered"] = any(
             value for key, value in self.request.GET.items() if key != "page"
         )
-        page: Page[Any] | None = context.get("page_obj")
-        if page is not None and page.paginator.num_pages > 1:
-            paginator: Paginator[Any] = page.paginator
-            context["page_range"] = paginator.get_elided_page_range(
-                page.number, on_each_side=1, on_ends=1
-            )
         return context
 
 

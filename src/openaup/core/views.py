@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.core.paginator import Page, Paginator
 from django.db import DatabaseError, connection
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -57,7 +58,18 @@ class ScopedObjectMixin(LoginRequiredMixin):
 
 
 class ScopedListView(ScopedObjectMixin, ListView):  # type: ignore[type-arg]
-    """A list of rows the user may see."""
+    """A list of rows the user may see. When it runs to several pages, ``page_range`` (with
+    ellipses) feeds ``includes/pagination.html``."""
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context_data(**kwargs)
+        page: Page[Any] | None = context.get("page_obj")
+        if page is not None and page.paginator.num_pages > 1:
+            paginator: Paginator[Any] = page.paginator
+            context["page_range"] = paginator.get_elided_page_range(
+                page.number, on_each_side=1, on_ends=1
+            )
+        return context
 
 
 class ScopedDetailView(ScopedObjectMixin, DetailView):  # type: ignore[type-arg]

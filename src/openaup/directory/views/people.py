@@ -12,7 +12,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -59,12 +58,6 @@ class PersonListView(ScopedListView):
         context["is_filtered"] = self.filterset.is_bound and any(
             value for key, value in self.request.GET.items() if key != "page"
         )
-        page: Page[Any] | None = context.get("page_obj")
-        if page is not None and page.paginator.num_pages > 1:
-            paginator: Paginator[Any] = page.paginator
-            context["page_range"] = paginator.get_elided_page_range(
-                page.number, on_each_side=1, on_ends=1
-            )
         cleaned = self.filterset.form.cleaned_data if self.filterset.is_bound else {}
         section_id = cleaned.get("section")
         if section_id:
