@@ -94,3 +94,14 @@ def test_limit_and_time_are_configurable(client: Client, teacher: Any, settings:
     response = attempt(client, "teacher", "guess")
     assert response.status_code == 429
     assert "in 30 minutes" in text(response.content)
+
+
+def test_a_failure_without_a_user_name_is_not_a_failed_password_sign_in() -> None:
+    from django.contrib.auth.signals import user_login_failed
+
+    # Single sign-on refusals reach Django's signal with no user name; they are recorded
+    # as account.sso_refused instead.
+    user_login_failed.send(sender=__name__, credentials={}, request=None)
+    user_login_failed.send(sender=__name__, credentials={"username": "ghost"}, request=None)
+    failed = AuditEvent.objects.filter(action="account.sign_in_failed")
+    assert list(failed.values_list("object_repr", flat=True)) == ["ghost"]

@@ -17,7 +17,11 @@ def _signed_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 def _sign_in_failed(sender: Any, credentials: dict[str, Any], **kwargs: Any) -> None:
     from openaup.accounts.services import record_sign_in_failure
 
-    record_sign_in_failure(username=str(credentials.get("username", "")))
+    username = str(credentials.get("username") or "")
+    if not username:
+        # A single sign-on refusal: it has an audit event of its own (account.sso_refused).
+        return
+    record_sign_in_failure(username=username)
 
 
 def _locked_out(sender: Any, username: str | None = None, **kwargs: Any) -> None:
