@@ -108,7 +108,8 @@ class TwoFactorRequiredMiddleware:
             and not session_has_provider_mfa(request)
         ):
             try:
-                name = resolve(request.path_info).url_name
+                # The namespaced name, so that no app's own "login" page is let through.
+                name = resolve(request.path_info).view_name
             except Resolver404:
                 name = None
             if name not in TWO_FACTOR_EXEMPT:
