@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import models
@@ -316,18 +316,11 @@ class Planner:
         return ranges
 
     def _plan_sessions(self) -> Change:
-        change = Change()
-        mode = self.dataset.mode("academicSessions")
-        if mode == "absent":
-            return change
-        current = self._load(AcademicSession, SessionRow)
-        for session in self.dataset.academic_sessions:
-            if session.status == "tobedeleted":
-                retire(
-                    change, current.pop(session.sourced_id, None), session.sourced_id, self.today
-                )
-                continue
-            wanted = SessionRow(
+        return self._plan_file(
+            "academicSessions",
+            lambda: self._load(AcademicSession, SessionRow),
+            self.dataset.academic_sessions,
+            lambda session: SessionRow(
                 title=session.title,
                 session_type=session.type,
                 start_date=session.start_date,
@@ -335,8 +328,31 @@ class Planner:
                 school_year=session.school_year,
                 parent=session.parent_sourced_id or None,
                 is_active=True,
-            )
-            diff(change, current, session.sourced_id, wanted, session.date_last_modified)
+            ),
+        )
+
+    def _plan_file(
+        self,
+        file_name: str,
+        load: Callable[[], dict[Any, Current]],
+        records: Iterable[Any],
+        wanted: Callable[[Any], Any],
+    ) -> Change:
+        """The course of a file whose rows map one to one onto directory rows: nothing when
+        the file is absent; ``tobedeleted`` rows retired; the others compared with what is
+        stored (``wanted`` gives the row a record should become); in a bulk file, the rest
+        retired."""
+        change = Change()
+        mode = self.dataset.mode(file_name)
+        if mode == "absent":
+            return change
+        current = load()
+        for record in records:
+            key = record.sourced_id
+            if record.status == "tobedeleted":
+                retire(change, current.pop(key, None), key, self.today)
+                continue
+            diff(change, current, key, wanted(record), record.date_last_modified)
         self._retire_rest(change, current, mode)
         return change
 
@@ -515,16 +531,11 @@ class Planner:
     # courses, sections, enrollments
 
     def _plan_courses(self) -> Change:
-        change = Change()
-        mode = self.dataset.mode("courses")
-        if mode == "absent":
-            return change
-        current = self._load(Course, CourseRow)
-        for course in self.dataset.courses:
-            if course.status == "tobedeleted":
-                retire(change, current.pop(course.sourced_id, None), course.sourced_id, self.today)
-                continue
-            wanted = CourseRow(
+        return self._plan_file(
+            "courses",
+            lambda: self._load(Course, CourseRow),
+            self.dataset.courses,
+            lambda course: CourseRow(
                 title=course.title,
                 course_code=course.course_code,
                 school=self.school_of(course.org_sourced_id),
@@ -532,27 +543,23 @@ class Planner:
                 grades=list(course.grades),
                 subjects=list(course.subjects),
                 is_active=True,
-            )
-            diff(change, current, course.sourced_id, wanted, course.date_last_modified)
-        self._retire_rest(change, current, mode)
-        return change
+            ),
+        )
 
     def _plan_sections(self) -> Change:
-        change = Change()
-        mode = self.dataset.mode("classes")
-        if mode == "absent":
-            return change
-        sessions = self.sids["sessions"]
-        terms: dict[int, list[str]] = defaultdict(list)
-        through = Section.terms.through.objects.values_list("section_id", "academicsession_id")
-        for section_id, session_id in through.iterator(chunk_size=10000):
-            terms[section_id].append(sessions[session_id])
-        current = self._load(Section, SectionRow, extra=terms)
-        for klass in self.dataset.classes:
-            if klass.status == "tobedeleted":
-                retire(change, current.pop(klass.sourced_id, None), klass.sourced_id, self.today)
-                continue
-            wanted = SectionRow(
+        def load() -> dict[Any, Current]:
+            sessions = self.sids["sessions"]
+            terms: dict[int, list[str]] = defaultdict(list)
+            through = Section.terms.through.objects.values_list("section_id", "academicsession_id")
+            for section_id, session_id in through.iterator(chunk_size=10000):
+                terms[section_id].append(sessions[session_id])
+            return self._load(Section, SectionRow, extra=terms)
+
+        return self._plan_file(
+            "classes",
+            load,
+            self.dataset.classes,
+            lambda klass: SectionRow(
                 title=klass.title,
                 class_code=klass.class_code,
                 class_type=klass.class_type,
@@ -564,25 +571,15 @@ class Planner:
                 location=klass.location,
                 is_active=True,
                 terms=tuple(sorted(klass.term_sourced_ids)),
-            )
-            diff(change, current, klass.sourced_id, wanted, klass.date_last_modified)
-        self._retire_rest(change, current, mode)
-        return change
+            ),
+        )
 
     def _plan_enrollments(self) -> Change:
-        change = Change()
-        mode = self.dataset.mode("enrollments")
-        if mode == "absent":
-            return change
-        current = self._load(Enrollment, EnrollmentRow)
-        today = self.today
-        for enrollment in self.dataset.enrollments:
-            if enrollment.status == "tobedeleted":
-                retire(
-                    change, current.pop(enrollment.sourced_id, None), enrollment.sourced_id, today
-                )
-                continue
-            wanted = EnrollmentRow(
+        return self._plan_file(
+            "enrollments",
+            lambda: self._load(Enrollment, EnrollmentRow),
+            self.dataset.enrollments,
+            lambda enrollment: EnrollmentRow(
                 section=enrollment.class_sourced_id,
                 person=enrollment.user_sourced_id,
                 role=enrollment.role,
@@ -590,10 +587,8 @@ class Planner:
                 begin_date=enrollment.begin_date,
                 end_date=enrollment.end_date,
                 is_active=True,
-            )
-            diff(change, current, enrollment.sourced_id, wanted, enrollment.date_last_modified)
-        self._retire_rest(change, current, mode)
-        return change
+            ),
+        )
 
     # guardianship
 

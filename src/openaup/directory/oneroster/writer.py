@@ -328,16 +328,9 @@ def _session_cells(session: AcademicSessionRecord) -> list[str]:
     ]
 
 
-def _user_cells_1_1(user: UserRecord, roles_by_user: dict[str, list[RoleRecord]]) -> list[str]:
-    roles = roles_by_user.get(user.sourced_id, [])
-    if not roles and user.status != "tobedeleted":
-        raise WriterError(f"users: {user.sourced_id} has no role (OneRoster 1.1 needs one)")
-    orgs = list(dict.fromkeys(role.org_sourced_id for role in roles))
-    role = ROLES_1_1.get(roles[0].role, roles[0].role) if roles else ""
+def _user_cells_common(user: UserRecord) -> list[str]:
+    """The columns 1.1 and 1.2 share, from ``username`` to ``password`` (always empty)."""
     return [
-        _bool(user.enabled),
-        _list(orgs),
-        role,
         user.username,
         _list(user.user_ids),
         user.given_name,
@@ -353,24 +346,22 @@ def _user_cells_1_1(user: UserRecord, roles_by_user: dict[str, list[RoleRecord]]
     ]
 
 
+def _user_cells_1_1(user: UserRecord, roles_by_user: dict[str, list[RoleRecord]]) -> list[str]:
+    roles = roles_by_user.get(user.sourced_id, [])
+    if not roles and user.status != "tobedeleted":
+        raise WriterError(f"users: {user.sourced_id} has no role (OneRoster 1.1 needs one)")
+    orgs = list(dict.fromkeys(role.org_sourced_id for role in roles))
+    role = ROLES_1_1.get(roles[0].role, roles[0].role) if roles else ""
+    return [_bool(user.enabled), _list(orgs), role, *_user_cells_common(user)]
+
+
 def _user_cells_1_2(user: UserRecord, roles_by_user: dict[str, list[RoleRecord]]) -> list[str]:
     primary_org = user.primary_org_sourced_id
     if not primary_org and user.sourced_id in roles_by_user:
         primary_org = roles_by_user[user.sourced_id][0].org_sourced_id
     return [
         _bool(user.enabled),
-        user.username,
-        _list(user.user_ids),
-        user.given_name,
-        user.family_name,
-        user.middle_name,
-        user.identifier,
-        user.email,
-        user.sms,
-        user.phone,
-        _list(user.agent_sourced_ids),
-        _list(user.grades),
-        "",
+        *_user_cells_common(user),
         user.user_master_identifier,
         user.preferred_given_name,
         user.preferred_middle_name,
