@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "openaup.directory",
     "openaup.access",
     "openaup.cases",
+    "openaup.policies",
+    "django_tasks",
+    "django_tasks_db",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -239,6 +242,11 @@ EMAIL_HOST_USER = env_str("OPENAUP_SMTP_USER", "")
 EMAIL_HOST_PASSWORD = env_str("OPENAUP_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("OPENAUP_SMTP_STARTTLS", True)
 DEFAULT_FROM_EMAIL = env_str("OPENAUP_FROM_EMAIL", "OpenAUP <no-reply@localhost>")
+
+# --- background work --------------------------------------------------------
+# Jobs wait in the database (no separate broker); `aup worker` runs them and the campaigns'
+# reminder schedule, and `aup serve` starts one worker beside the web server.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- REST API ---------------------------------------------------------------
 REST_FRAMEWORK = {
