@@ -19,5 +19,6 @@ urlpatterns = [
     path("audit/", include("openaup.audit.urls")),
     path("access/", include("openaup.access.urls")),
     path("cases/", include("openaup.cases.urls")),
+    path("", include("openaup.policies.urls")),
     path("api/", include("openaup.api_urls")),
 ]

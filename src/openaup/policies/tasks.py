@@ -1,0 +1,3 @@
+"""Background jobs of the policies app. Each takes ids and calls a service."""
+
+from __future__ import annotations
