@@ -1,0 +1,283 @@
+"""Decisions: which profile applies, which lists match, which rule wins, and why.
+
+Matching is exact per label: the host and each parent domain (down to two labels) is one
+hash lookup in the snapshot, so a listed ``a.com`` blocks ``y.a.com`` whatever else the
+list holds. URL prefixes are looked up only under hosts flagged as having some; regular
+expressions are compiled once per engine and run only for profiles whose rules name a list
+that has them. The host lookups are kept in a small per-process LRU cache (as Squid's own
+external ACL cache does for whole answers): only the policy part runs again for a repeated
+host.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import ipaddress
+import re
+import sys
+import zoneinfo
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from openaup.engine.decision import Action, Decision, FilterRequest, RuleState
+from openaup.engine.policy import Policy, Rule
+from openaup.engine.snapshot import URL_FLAG, Snapshot, key_hash
+from openaup.engine.urls import host_suffixes, path_prefixes, split_url
+
+if TYPE_CHECKING:
+    from openaup.engine.log import DecisionLog
+
+__all__ = ["Engine", "fail_closed_decision"]
+
+HOST_CACHE_SIZE = 65536
+_ALLOW_STATES = (RuleState.LOCKED_ALLOW, RuleState.ALLOW)
+
+
+def fail_closed_decision(profile: str, reason: str, policy: Policy | None = None) -> Decision:
+    """The answer when no proper decision can be made (no snapshot, corrupt snapshot, bad
+    input, internal error): blocked, unless ``policy`` marks ``profile`` ``fail_open``
+    (never a minor's profile). ``reason`` is the code shown on the block page."""
+    if policy is not None and policy.fails_open(profile):
+        return Decision(Action.ALLOW, profile, reason, rule="fail_open")
+    return Decision(Action.BLOCK, profile, reason, rule="fail_closed")
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    rank: int
+    order: int
+    rule: Rule
+
+
+@dataclass(frozen=True, slots=True)
+class _Match:
+    list_id: int
+    key: str
+    specificity: int
+
+
+class _CompiledProfile:
+    """One profile's rules indexed by list id: ``by_list[lid]`` is the rules that name the
+    list, strongest first; ``regexes`` the expression lists those rules use."""
+
+    __slots__ = ("by_list", "default_action", "name", "profile_name", "regexes", "scheduled")
+
+    def __init__(self, name: str, snapshot: Snapshot, regexes: dict[int, re.Pattern[str]]):
+        policy = snapshot.policy
+        profile = policy.profiles[name]
+        self.name = name
+        by_category: dict[str, list[int]] = {}
+        by_name: dict[str, int] = {}
+        for lid, info in enumerate(snapshot.lists):
+            by_category.setdefault(info.category, []).append(lid)
+            by_name[info.name] = lid
+        table: dict[int, list[_Candidate]] = {}
+        for order, rule in enumerate(profile.rules):
+            cand = _Candidate(rule.rank, order, rule)
+            lids = [lid for c in rule.categories for lid in by_category.get(c, ())]
+            own = by_name.get(f"policy:{name}/{rule.name}")
+            if own is not None:
+                lids.append(own)
+            for lid in lids:
+                table.setdefault(lid, []).append(cand)
+        self.by_list = {
+            lid: tuple(sorted(c, key=lambda x: (x.rank, x.order))) for lid, c in table.items()
+        }
+        self.regexes = tuple((lid, rx) for lid, rx in regexes.items() if lid in self.by_list)
+        self.scheduled = any(r.during or r.outside for r in profile.rules)
+        self.default_action = Action.BLOCK if profile.default == "block" else Action.ALLOW
+
+
+class Engine:
+    """Decides requests against one opened :class:`Snapshot`. Cheap to create; keeps a
+    per-process cache of host lookups. Thread-safe for concurrent :meth:`decide` calls."""
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        *,
+        log: DecisionLog | None = None,
+        cache_size: int = HOST_CACHE_SIZE,
+    ) -> None:
+        self.snapshot = snapshot
+        self.policy = snapshot.policy
+        self.log = log
+        regexes: dict[int, re.Pattern[str]] = {}
+        for lid, info in enumerate(snapshot.lists):
+            if info.kind == "expressions" and info.expressions:
+                regexes[lid] = re.compile("|".join(f"(?:{e})" for e in info.expressions))
+        self._profiles = {
+            name: _CompiledProfile(name, snapshot, regexes) for name in self.policy.profiles
+        }
+        self._list_names = tuple(info.name for info in snapshot.lists)
+        self._list_categories = tuple(info.category for info in snapshot.lists)
+        self._list_policy = tuple(info.kind == "policy" for info in snapshot.lists)
+        self._tags = self.policy.category_tags
+        self._clauses = self.policy.category_clauses
+        self._tz = zoneinfo.ZoneInfo(self.policy.timezone) if self.policy.timezone else None
+        self._host_hits = functools.lru_cache(maxsize=cache_size)(self._lookup_host)
+
+    @property
+    def profiles(self) -> tuple[str, ...]:
+        return self.snapshot.profiles
+
+    # -- profile -----------------------------------------------------------------------
+    def profile_for(self, user: str = "", client_ip: str = "") -> str:
+        """The profile of a user name (exact, case-insensitive), else of the most specific
+        network holding ``client_ip``, else the policy's default profile."""
+        policy = self.policy
+        if user and user != "-":
+            name = policy.users.get(user.lower())
+            if name:
+                return name
+        if client_ip and policy.networks:
+            try:
+                ip = ipaddress.ip_address(client_ip.split("%", 1)[0])
+            except ValueError:
+                ip = None
+            if ip is not None:
+                for net, name in policy.networks:
+                    if ip.version == net.version and ip in net:
+                        return name
+        return policy.default_profile
+
+    # -- lookups -----------------------------------------------------------------------
+    def _lookup_host(self, host: str) -> tuple[tuple[_Match, ...], tuple[str, ...]]:
+        snap = self.snapshot
+        matches: list[_Match] = []
+        url_hosts: list[str] = []
+        suffixes = host_suffixes(host)
+        for depth, suffix in enumerate(suffixes):
+            value = snap.lookup(key_hash("h:" + suffix))
+            if value < 0:
+                continue
+            spec = len(suffixes) - depth
+            for lid in snap.lists_for(value):
+                matches.append(_Match(lid, suffix, spec))
+            if value & URL_FLAG:
+                url_hosts.append(suffix)
+        return tuple(matches), tuple(url_hosts)
+
+    def _lookup_urls(self, url_hosts: tuple[str, ...], path: str, query: str) -> list[_Match]:
+        snap = self.snapshot
+        out: list[_Match] = []
+        prefixes = path_prefixes(path, query)
+        for suffix in url_hosts:
+            for n, prefix in enumerate(prefixes):
+                key = f"{suffix}/{prefix}"
+                value = snap.lookup(key_hash("u:" + key))
+                if value >= 0:
+                    spec = 1000 + len(prefixes) - n
+                    out.extend(_Match(lid, key, spec) for lid in snap.lists_for(value))
+        return out
+
+    def matches(self, url: str) -> list[tuple[str, str, str]]:
+        """Every list holding the URL's host, a parent domain or a URL prefix, as
+        ``(list name, category, key)``; for ``aup filter check`` and tests."""
+        host, path, query = split_url(url)
+        if not host:
+            return []
+        hits, url_hosts = self._host_hits(host)
+        found = list(hits)
+        if url_hosts and path:
+            found.extend(self._lookup_urls(url_hosts, path, query))
+        return [
+            (self._list_names[m.list_id], self._list_categories[m.list_id], m.key) for m in found
+        ]
+
+    # -- decisions ---------------------------------------------------------------------
+    def _now(self, when: datetime.datetime | None) -> datetime.datetime:
+        if when is None:
+            return datetime.datetime.now(self._tz)
+        if self._tz is not None and when.tzinfo is not None:
+            return when.astimezone(self._tz)
+        return when
+
+    def decide(self, request: FilterRequest, profile: str | None = None) -> Decision:
+        """The decision for ``request``; ``profile`` forces a profile (otherwise it comes
+        from the user name and client address). Never raises: an internal error gives
+        :func:`fail_closed_decision`. Hands the decision to the log when there is one."""
+        name = profile or ""
+        try:
+            if not name:
+                name = self.profile_for(request.user, request.client_ip)
+            decision = self._decide(request, name)
+        except Exception as exc:  # a decision must always come back
+            sys.stderr.write(f"aup filter: error deciding {request.url[:200]!r}: {exc!r}\n")
+            decision = fail_closed_decision(name, "error", self.policy)
+        if self.log is not None:
+            self.log.submit(request, decision)
+        return decision
+
+    def _decide(self, request: FilterRequest, name: str) -> Decision:
+        prof = self._profiles.get(name)
+        if prof is None:
+            return fail_closed_decision(name, "unknown_profile", self.policy)
+        host, path, query = split_url(request.url)
+        if not host:
+            return fail_closed_decision(name, "bad_url", self.policy)
+        hits, url_hosts = self._host_hits(host)
+        matches: list[_Match] = list(hits)
+        if url_hosts and path:
+            matches.extend(self._lookup_urls(url_hosts, path, query))
+        if prof.regexes:
+            target = f"{host}/{path}?{query}" if query else f"{host}/{path}"
+            for lid, rx in prof.regexes:
+                if rx.search(target):
+                    matches.append(_Match(lid, "", 0))
+        if not matches:
+            return Decision(prof.default_action, name, "default", rule="default")
+        by_list = prof.by_list
+        now = self._now(request.time) if prof.scheduled else None
+        schedules = self.policy.schedules
+        best: tuple[int, int, int] | None = None
+        best_rule: Rule | None = None
+        best_match: _Match | None = None
+        tag = ""
+        categories = self._list_categories
+        for m in matches:
+            if not tag:
+                tag = self._tags.get(categories[m.list_id], "")
+            cands = by_list.get(m.list_id)
+            if not cands:
+                continue
+            for cand in cands:
+                rule = cand.rule
+                if now is not None:
+                    if rule.during and not schedules[rule.during].active(now):
+                        continue
+                    if rule.outside and schedules[rule.outside].active(now):
+                        continue
+                score = (cand.rank, cand.order, -m.specificity)
+                if best is None or score < best:
+                    best, best_rule, best_match = score, rule, m
+                break
+        if best_rule is None or best_match is None:
+            m0 = matches[0]
+            return Decision(
+                prof.default_action, name, "default", rule="default",
+                category=categories[m0.list_id], list_name=self._list_names[m0.list_id],
+                key=m0.key, tag=tag,
+            )  # fmt: skip
+        lid = best_match.list_id
+        category = categories[lid]
+        state = best_rule.state
+        action = Action.ALLOW if state in _ALLOW_STATES else Action.BLOCK
+        if self._list_policy[lid]:
+            reason = "allow_list" if action is Action.ALLOW else "deny_list"
+        elif not best_match.key:
+            reason = "expression"
+        else:
+            reason = "category"
+        return Decision(
+            action,
+            name,
+            reason,
+            rule=state.value,
+            category=category,
+            list_name=self._list_names[lid],
+            key=best_match.key,
+            clause=best_rule.clause or self._clauses.get(category, ""),
+            tag=tag or self._tags.get(category, ""),
+        )

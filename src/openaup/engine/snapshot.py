@@ -1,0 +1,307 @@
+"""The compiled snapshot: one file, written atomically, read through ``mmap``.
+
+Layout (all integers little-endian; byte by byte in ``docs/engine.md``)::
+
+    header   64 bytes  magic "AUPSNAP\\0", version u16, header size u16, flags u32,
+                       build time u64 (Unix s), key count u64, meta length u64,
+                       body length u64, checksum (BLAKE2b-128 of the body) 16 bytes
+    body     meta      JSON (lists, category sets, expressions, the policy), padded to 8
+             index     65,537 u32: first key position of each 16-bit hash prefix
+             keys      key count u64, sorted: BLAKE2b-64 of "h:<host>" / "u:<host>/<path>"
+             values    key count u16: category-set id (bit 15: URL rules under this host)
+
+Every process maps the same file, so the pages are shared through the page cache. A file
+that is missing, short, of another version or whose checksum does not match raises
+:class:`SnapshotError` on open.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import mmap
+import os
+import struct
+import tempfile
+from array import array
+from bisect import bisect_left
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openaup.engine.policy import Policy, PolicyError, parse_policy
+
+__all__ = [
+    "HEADER",
+    "MAGIC",
+    "VERSION",
+    "ListInfo",
+    "Snapshot",
+    "SnapshotError",
+    "key_hash",
+    "write_snapshot",
+]
+
+MAGIC = b"AUPSNAP\0"
+VERSION = 1
+HEADER = struct.Struct("<8sHHIQQQQ16s")
+assert HEADER.size == 64
+BUCKET_BITS = 16
+BUCKETS = 1 << BUCKET_BITS
+URL_FLAG = 0x8000
+SET_MASK = 0x7FFF
+_EMPTY: tuple[int, ...] = ()
+
+
+class SnapshotError(Exception):
+    """The snapshot cannot be used (missing, unreadable, truncated, corrupt, wrong version)."""
+
+
+def key_hash(key: str) -> int:
+    """The 64-bit key of a host (``h:<host>``) or URL prefix (``u:<host>/<path>``): BLAKE2b,
+    stable across processes and machines (Python's ``hash()`` is not)."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little")
+
+
+@dataclass(frozen=True, slots=True)
+class ListInfo:
+    """One compiled list: its name, category, kind, whether it is an allow-list, entries
+    kept and lines skipped."""
+
+    name: str
+    category: str
+    kind: str
+    allow: bool
+    entries: int
+    bad: int
+    bad_examples: tuple[str, ...] = ()
+    expressions: tuple[str, ...] = ()
+
+
+def _pad8(n: int) -> int:
+    return (n + 7) & ~7
+
+
+def write_snapshot(
+    path: Path | str,
+    *,
+    keys: array[int],
+    values: array[int],
+    meta: dict[str, Any],
+    built: datetime.datetime | None = None,
+) -> int:
+    """Write the snapshot to a temporary file beside ``path``, fsync it, rename it over
+    ``path`` and fsync the folder. ``keys`` must be sorted and unique. Returns the size."""
+    if keys.typecode != "Q" or values.typecode != "H" or len(keys) != len(values):
+        raise ValueError("keys must be array('Q') and values array('H') of the same length")
+    path = Path(path)
+    meta_bytes = json.dumps(meta, separators=(",", ":"), sort_keys=True).encode()
+    meta_len = len(meta_bytes)
+    index = array("I", bytes(4 * (BUCKETS + 1)))
+    n = len(keys)
+    pos = 0
+    for b in range(BUCKETS + 1):
+        pos = bisect_left(keys, b << (64 - BUCKET_BITS), pos) if b < BUCKETS else n
+        index[b] = pos
+    if index.itemsize != 4 or keys.itemsize != 8 or values.itemsize != 2:
+        raise ValueError("this platform's array item sizes are not 4/8/2 bytes")
+    body_parts = [
+        meta_bytes + bytes(_pad8(meta_len) - meta_len),
+        index.tobytes() + bytes(_pad8(4 * (BUCKETS + 1)) - 4 * (BUCKETS + 1)),
+        keys.tobytes(),
+        values.tobytes(),
+    ]
+    digest = hashlib.blake2b(digest_size=16)
+    body_len = 0
+    for part in body_parts:
+        digest.update(part)
+        body_len += len(part)
+    when = built or datetime.datetime.now(datetime.UTC)
+    header = HEADER.pack(
+        MAGIC, VERSION, HEADER.size, 0, int(when.timestamp()), n, meta_len, body_len,
+        digest.digest(),
+    )  # fmt: skip
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(header)
+            for part in body_parts:
+                out.write(part)
+            out.flush()
+            os.fsync(out.fileno())
+        Path(tmp).chmod(0o644)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    try:
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return HEADER.size + body_len
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+    return HEADER.size + body_len
+
+
+class Snapshot:
+    """An opened snapshot. Use :meth:`open`; :meth:`close` when done (or ``with``)."""
+
+    path: Path
+    policy: Policy
+    lists: tuple[ListInfo, ...]
+    category_sets: tuple[tuple[int, ...], ...]
+    built: datetime.datetime
+    key_count: int
+    size: int
+    inode: int
+    mtime_ns: int
+    meta: dict[str, Any]
+    _mm: mmap.mmap
+
+    def __init__(self) -> None:
+        raise TypeError("use Snapshot.open(path)")
+
+    @classmethod
+    def open(cls, path: Path | str, *, verify: bool = True) -> Snapshot:
+        """Map ``path`` and check it; :class:`SnapshotError` names what is wrong.
+
+        ``verify`` recomputes the checksum (a few tens of milliseconds per 10 MB)."""
+        path = Path(path)
+        self = object.__new__(cls)
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            raise SnapshotError(f"snapshot {path} does not exist") from None
+        except OSError as exc:
+            raise SnapshotError(f"snapshot {path} cannot be opened: {exc.strerror}") from None
+        try:
+            st = os.fstat(fd)
+            if st.st_size < HEADER.size:
+                raise SnapshotError(f"snapshot {path} is truncated ({st.st_size} bytes)")
+            mm = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+        except OSError as exc:
+            raise SnapshotError(f"snapshot {path} cannot be mapped: {exc.strerror}") from None
+        finally:
+            os.close(fd)
+        self._mm = mm
+        try:
+            self._load(path, mm, st, verify)
+        except SnapshotError:
+            self.close()
+            raise
+        except (ValueError, KeyError, TypeError, IndexError, struct.error, PolicyError) as exc:
+            self.close()
+            raise SnapshotError(f"snapshot {path} is corrupt: {exc}") from None
+        return self
+
+    def _load(self, path: Path, mm: mmap.mmap, st: os.stat_result, verify: bool) -> None:
+        magic, version, hsize, _flags, built, n, meta_len, body_len, checksum = HEADER.unpack_from(
+            mm, 0
+        )
+        if magic != MAGIC:
+            raise SnapshotError(f"snapshot {path} is not an OpenAUP snapshot (bad magic)")
+        if version != VERSION or hsize != HEADER.size:
+            raise SnapshotError(
+                f"snapshot {path} has format version {version}; this engine reads {VERSION}"
+            )
+        index_len = _pad8(4 * (BUCKETS + 1))
+        expected = _pad8(meta_len) + index_len + 8 * n + 2 * n
+        if body_len != expected or HEADER.size + body_len != len(mm):
+            raise SnapshotError(
+                f"snapshot {path} is truncated or damaged: {len(mm)} bytes, "
+                f"expected {HEADER.size + expected}"
+            )
+        view = memoryview(mm)
+        self._view = view
+        if verify:
+            digest = hashlib.blake2b(view[HEADER.size :], digest_size=16).digest()
+            if digest != checksum:
+                raise SnapshotError(f"snapshot {path} is corrupt (checksum mismatch)")
+        off = HEADER.size
+        meta = json.loads(bytes(view[off : off + meta_len]))
+        off += _pad8(meta_len)
+        self._index = view[off : off + 4 * (BUCKETS + 1)].cast("I")
+        off += index_len
+        self._keys = view[off : off + 8 * n].cast("Q")
+        off += 8 * n
+        self._values = view[off : off + 2 * n].cast("H")
+        self.path = path
+        self.meta = meta
+        self.key_count = n
+        self.size = len(mm)
+        self.inode = st.st_ino
+        self.mtime_ns = st.st_mtime_ns
+        self.built = datetime.datetime.fromtimestamp(built, datetime.UTC)
+        self.lists = tuple(
+            ListInfo(
+                name=item["name"],
+                category=item["category"],
+                kind=item["kind"],
+                allow=bool(item["allow"]),
+                entries=int(item["entries"]),
+                bad=int(item["bad"]),
+                bad_examples=tuple(item.get("bad_examples", ())),
+                expressions=tuple(item.get("expressions", ())),
+            )
+            for item in meta["lists"]
+        )
+        self.category_sets = tuple(tuple(int(i) for i in s) for s in meta["sets"])
+        self.policy = parse_policy(meta["policy"], origin=f"{path} (compiled policy)")
+
+    @property
+    def profiles(self) -> tuple[str, ...]:
+        """The profile names of the compiled policy, in file order."""
+        return tuple(self.policy.profiles)
+
+    def lookup(self, h: int) -> int:
+        """The value (category-set id, URL flag) stored for key hash ``h``; ``-1`` if none."""
+        b = h >> 48
+        index = self._index
+        lo = index[b]
+        hi = index[b + 1]
+        if lo == hi:
+            return -1
+        keys = self._keys
+        i = bisect_left(keys, h, lo, hi)
+        if i < hi and keys[i] == h:
+            return int(self._values[i])
+        return -1
+
+    def lists_for(self, value: int) -> tuple[int, ...]:
+        """The list ids of a looked-up value (empty for a host that only has URL rules)."""
+        if value < 0:
+            return _EMPTY
+        return self.category_sets[value & SET_MASK]
+
+    def changed(self) -> bool:
+        """Whether ``path`` now names another file (a new snapshot was renamed in) or is gone."""
+        try:
+            st = self.path.stat()
+        except OSError:
+            return True
+        return st.st_ino != self.inode or st.st_mtime_ns != self.mtime_ns
+
+    def close(self) -> None:
+        """Unmap the file. The snapshot cannot be used afterwards."""
+        for name in ("_keys", "_values", "_index", "_view"):
+            view = getattr(self, name, None)
+            if isinstance(view, memoryview):
+                view.release()
+        mm = getattr(self, "_mm", None)
+        if mm is not None:
+            mm.close()
+
+    def __enter__(self) -> Snapshot:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Snapshot {self.path} keys={self.key_count} built={self.built:%Y-%m-%dT%H:%M}Z>"

@@ -1,0 +1,180 @@
+"""URL and host normalization, shared by the compiler (list lines) and by decisions (requests).
+
+Both sides must agree byte for byte, so there is one function for each: :func:`normalize_host`
+and :func:`split_url`. Neither raises: anything that cannot be understood comes back as an
+empty host, which a decision treats as an error (blocked unless the profile fails open).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import unquote
+
+__all__ = ["host_suffixes", "normalize_host", "normalize_path", "path_prefixes", "split_url"]
+
+_HOST_OK = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-._")
+_MAX_HOST = 253
+
+
+def _idna(host: str) -> str:
+    """Punycode every non-ASCII label; ``""`` when a label cannot be encoded."""
+    labels = []
+    for label in host.split("."):
+        if label.isascii():
+            labels.append(label)
+            continue
+        try:
+            labels.append(label.encode("idna").decode("ascii"))
+        except UnicodeError:
+            try:
+                labels.append("xn--" + label.encode("punycode").decode("ascii"))
+            except UnicodeError:
+                return ""
+    return ".".join(labels)
+
+
+def _ip_literal(host: str) -> str:
+    """The canonical text of an IPv4/IPv6 literal, or ``""`` when ``host`` is not one."""
+    if host.startswith("["):
+        inner = host[1:-1] if host.endswith("]") else host[1:]
+        inner = inner.split("%", 1)[0]
+        try:
+            return "[" + ipaddress.IPv6Address(inner).compressed + "]"
+        except ValueError:
+            return ""
+    if ":" in host:
+        try:
+            return "[" + ipaddress.IPv6Address(host.split("%", 1)[0]).compressed + "]"
+        except ValueError:
+            return ""
+    if host and host[-1].isdigit():
+        if host.isdigit():
+            value = int(host)
+            if value < 2**32:
+                return str(ipaddress.IPv4Address(value))
+            return ""
+        try:
+            return str(ipaddress.IPv4Address(host))
+        except ValueError:
+            return ""
+    return ""
+
+
+def normalize_host(host: str) -> str:
+    """Lower case, no trailing dot, IDN to punycode, IP literals canonical.
+
+    ``""`` when the text is not a usable host name (empty labels, bad characters, too long).
+    IPv6 literals keep their brackets (``[2001:db8::1]``), so they never look like domains.
+    """
+    if not host:
+        return ""
+    if "%" in host:
+        host = unquote(host)
+    host = host.strip().lower().rstrip(".")
+    if not host:
+        return ""
+    ip = _ip_literal(host)
+    if ip:
+        return ip
+    if host.startswith("[") or ":" in host:
+        return ""
+    if not host.isascii():
+        host = _idna(host)
+        if not host:
+            return ""
+        host = host.lower()
+    if len(host) > _MAX_HOST or not _HOST_OK.issuperset(host):
+        return ""
+    if host.startswith(".") or ".." in host:
+        return ""
+    return host
+
+
+def normalize_path(path: str) -> str:
+    """Percent-decoded, lower-case path (without query), or ``""`` for ``/``."""
+    if "%" in path:
+        path = unquote(path, errors="replace")
+    return path.lower().strip("/")
+
+
+def split_url(url: str) -> tuple[str, str, str]:
+    """``(host, path, query)`` of a request URL, a ``host:port`` (CONNECT) or a bare host.
+
+    Scheme, user info, port and fragment are dropped; the host is normalized, the path is
+    decoded and lower-cased without its leading and trailing ``/``. Never raises; the host is
+    ``""`` when the URL has none that is usable.
+    """
+    try:
+        text = url.strip()
+        if not text:
+            return "", "", ""
+        scheme_end = text.find("://")
+        if 0 < scheme_end < 16:
+            text = text[scheme_end + 3 :]
+        elif text[:2] == "//":
+            text = text[2:]
+        cut = len(text)
+        for sep in "/?#\\":
+            i = text.find(sep)
+            if 0 <= i < cut:
+                cut = i
+        authority, rest = text[:cut], text[cut:]
+        at = authority.rfind("@")
+        if at >= 0:
+            authority = authority[at + 1 :]
+        if authority.startswith("["):
+            close = authority.find("]")
+            hostpart = authority[: close + 1] if close > 0 else authority
+        else:
+            colon = authority.rfind(":")
+            one_colon = colon >= 0 and authority.count(":") == 1
+            hostpart = authority[:colon] if one_colon else authority
+        host = normalize_host(hostpart)
+        if not host:
+            return "", "", ""
+        hash_at = rest.find("#")
+        if hash_at >= 0:
+            rest = rest[:hash_at]
+        query = ""
+        q = rest.find("?")
+        if q >= 0:
+            rest, query = rest[:q], rest[q + 1 :]
+        rest = rest.replace("\\", "/")
+        return host, normalize_path(rest), query
+    except Exception:  # the parser must never raise
+        return "", "", ""
+
+
+def host_suffixes(host: str) -> list[str]:
+    """The host and each parent domain with at least two labels, most specific first.
+
+    IP literals have no parents. ``www.x.example.com`` gives ``www.x.example.com``,
+    ``x.example.com``, ``example.com``.
+    """
+    if host[0] == "[" or (host[-1].isdigit() and _ip_literal(host)):
+        return [host]
+    out = [host]
+    i = host.find(".")
+    while i >= 0:
+        rest = host[i + 1 :]
+        if "." not in rest:
+            break
+        out.append(rest)
+        i = host.find(".", i + 1)
+    return out
+
+
+def path_prefixes(path: str, query: str) -> list[str]:
+    """Each prefix of the path that ends at a ``/`` boundary, longest first, then with the
+    query. ``a/b/c`` and ``q=1`` give ``a/b/c?q=1``, ``a/b/c``, ``a/b``, ``a``."""
+    if not path:
+        return []
+    out = []
+    if query:
+        out.append(path + "?" + query.lower())
+    out.append(path)
+    i = path.rfind("/")
+    while i > 0:
+        out.append(path[:i])
+        i = path.rfind("/", 0, i)
+    return out
