@@ -14,16 +14,23 @@ from __future__ import annotations
 import datetime
 import functools
 import ipaddress
-import re
 import sys
 import zoneinfo
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from openaup.engine.decision import Action, Decision, FilterRequest, RuleState
+from openaup.engine.expressions import compile_expression
 from openaup.engine.policy import Policy, Rule
 from openaup.engine.snapshot import URL_FLAG, Snapshot, key_hash
-from openaup.engine.urls import host_suffixes, path_prefixes, split_url
+from openaup.engine.urls import (
+    authority_host,
+    host_suffixes,
+    path_prefixes,
+    split_authority,
+    split_rest,
+    split_url,
+)
 
 if TYPE_CHECKING:
     from openaup.engine.log import DecisionLog
@@ -59,11 +66,12 @@ class _Match:
 
 class _CompiledProfile:
     """One profile's rules indexed by list id: ``by_list[lid]`` is the rules that name the
-    list, strongest first; ``regexes`` the expression lists those rules use."""
+    list, strongest first; ``expressions`` the regular expressions of the lists those rules
+    name."""
 
-    __slots__ = ("by_list", "default_action", "name", "profile_name", "regexes", "scheduled")
+    __slots__ = ("by_list", "default_action", "expressions", "name", "scheduled")
 
-    def __init__(self, name: str, snapshot: Snapshot, regexes: dict[int, re.Pattern[str]]):
+    def __init__(self, name: str, snapshot: Snapshot) -> None:
         policy = snapshot.policy
         profile = policy.profiles[name]
         self.name = name
@@ -84,7 +92,12 @@ class _CompiledProfile:
         self.by_list = {
             lid: tuple(sorted(c, key=lambda x: (x.rank, x.order))) for lid, c in table.items()
         }
-        self.regexes = tuple((lid, rx) for lid, rx in regexes.items() if lid in self.by_list)
+        self.expressions = tuple(
+            compile_expression(lid, expr)
+            for lid in sorted(self.by_list)
+            if snapshot.lists[lid].kind == "expressions"
+            for expr in snapshot.lists[lid].expressions
+        )
         self.scheduled = any(r.during or r.outside for r in profile.rules)
         self.default_action = Action.BLOCK if profile.default == "block" else Action.ALLOW
 
@@ -103,13 +116,7 @@ class Engine:
         self.snapshot = snapshot
         self.policy = snapshot.policy
         self.log = log
-        regexes: dict[int, re.Pattern[str]] = {}
-        for lid, info in enumerate(snapshot.lists):
-            if info.kind == "expressions" and info.expressions:
-                regexes[lid] = re.compile("|".join(f"(?:{e})" for e in info.expressions))
-        self._profiles = {
-            name: _CompiledProfile(name, snapshot, regexes) for name in self.policy.profiles
-        }
+        self._profiles = {name: _CompiledProfile(name, snapshot) for name in self.policy.profiles}
         self._list_names = tuple(info.name for info in snapshot.lists)
         self._list_categories = tuple(info.category for info in snapshot.lists)
         self._list_policy = tuple(info.kind == "policy" for info in snapshot.lists)
@@ -117,6 +124,8 @@ class Engine:
         self._clauses = self.policy.category_clauses
         self._tz = zoneinfo.ZoneInfo(self.policy.timezone) if self.policy.timezone else None
         self._host_hits = functools.lru_cache(maxsize=cache_size)(self._lookup_host)
+        self._host_of = functools.lru_cache(maxsize=cache_size)(authority_host)
+        self._verdict = functools.lru_cache(maxsize=cache_size)(self._host_verdict)
 
     @property
     def profiles(self) -> tuple[str, ...]:
@@ -210,27 +219,51 @@ class Engine:
             self.log.submit(request, decision)
         return decision
 
+    def _schedule_key(self, when: datetime.datetime | None) -> tuple[bool, ...]:
+        now = self._now(when)
+        return tuple(s.active(now) for s in self.policy.schedules.values())
+
+    def _host_verdict(self, name: str, host: str, active: tuple[bool, ...]) -> Decision:
+        """The decision from the host's own matches (cached per profile, host, schedules)."""
+        hits, _url_hosts = self._host_hits(host)
+        return self._evaluate(self._profiles[name], list(hits), active)
+
     def _decide(self, request: FilterRequest, name: str) -> Decision:
         prof = self._profiles.get(name)
         if prof is None:
             return fail_closed_decision(name, "unknown_profile", self.policy)
-        host, path, query = split_url(request.url)
+        authority, rest = split_authority(request.url)
+        host = self._host_of(authority)
         if not host:
             return fail_closed_decision(name, "bad_url", self.policy)
-        hits, url_hosts = self._host_hits(host)
-        matches: list[_Match] = list(hits)
+        active = self._schedule_key(request.time) if prof.scheduled else ()
+        verdict: Decision = self._verdict(name, host, active)
+        expressions = prof.expressions
+        url_hosts = self._host_hits(host)[1]
+        if not url_hosts and not expressions:
+            return verdict
+        path, query = split_rest(rest) if rest else ("", "")
+        extra: list[_Match] = []
         if url_hosts and path:
-            matches.extend(self._lookup_urls(url_hosts, path, query))
-        if prof.regexes:
+            extra = self._lookup_urls(url_hosts, path, query)
+        if expressions:
             target = f"{host}/{path}?{query}" if query else f"{host}/{path}"
-            for lid, rx in prof.regexes:
-                if rx.search(target):
-                    matches.append(_Match(lid, "", 0))
+            for expression in expressions:
+                if expression.search(target):
+                    extra.append(_Match(expression.list_id, "", 0))
+        if not extra:
+            return verdict
+        return self._evaluate(prof, list(self._host_hits(host)[0]) + extra, active)
+
+    def _evaluate(
+        self, prof: _CompiledProfile, matches: list[_Match], active: tuple[bool, ...]
+    ) -> Decision:
+        name = prof.name
         if not matches:
             return Decision(prof.default_action, name, "default", rule="default")
         by_list = prof.by_list
-        now = self._now(request.time) if prof.scheduled else None
         schedules = self.policy.schedules
+        on = dict(zip(schedules, active, strict=True)) if prof.scheduled else {}
         best: tuple[int, int, int] | None = None
         best_rule: Rule | None = None
         best_match: _Match | None = None
@@ -244,10 +277,10 @@ class Engine:
                 continue
             for cand in cands:
                 rule = cand.rule
-                if now is not None:
-                    if rule.during and not schedules[rule.during].active(now):
+                if on:
+                    if rule.during and not on[rule.during]:
                         continue
-                    if rule.outside and schedules[rule.outside].active(now):
+                    if rule.outside and on[rule.outside]:
                         continue
                 score = (cand.rank, cand.order, -m.specificity)
                 if best is None or score < best:

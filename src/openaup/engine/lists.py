@@ -80,8 +80,12 @@ def discover(root: Path, *, prefix: str | None = None) -> list[ListSource]:
         return [ListSource(f"{label}", root.stem, "domains", root)]
     base = root / "blacklists" if (root / "blacklists").is_dir() else root
     found: list[ListSource] = []
-    for entry in sorted(base.iterdir()):
-        if entry.name.startswith("."):
+    entries = sorted(base.iterdir())
+    # In the UT1/squidGuard layout, files beside the category folders (global_usage, README,
+    # the licence) are documentation, not lists.
+    layout = any(e.is_dir() and any((e / k).is_file() for k in KINDS) for e in entries)
+    for entry in entries:
+        if entry.name.startswith(".") or (layout and entry.is_file()):
             continue
         if entry.is_dir():
             kinds = [k for k in KINDS if (entry / k).is_file()]

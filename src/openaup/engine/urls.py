@@ -10,7 +10,16 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import unquote
 
-__all__ = ["host_suffixes", "normalize_host", "normalize_path", "path_prefixes", "split_url"]
+__all__ = [
+    "authority_host",
+    "host_suffixes",
+    "normalize_host",
+    "normalize_path",
+    "path_prefixes",
+    "split_authority",
+    "split_rest",
+    "split_url",
+]
 
 _HOST_OK = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-._")
 _MAX_HOST = 253
@@ -97,28 +106,26 @@ def normalize_path(path: str) -> str:
     return path.lower().strip("/")
 
 
-def split_url(url: str) -> tuple[str, str, str]:
-    """``(host, path, query)`` of a request URL, a ``host:port`` (CONNECT) or a bare host.
+def split_authority(url: str) -> tuple[str, str]:
+    """The raw authority (``user@host:port``) and the rest (path, query, fragment) of a URL,
+    a ``host:port`` (CONNECT) or a bare host. Never raises."""
+    text = url.strip()
+    scheme_end = text.find("://", 0, 20)
+    if scheme_end > 0:
+        text = text[scheme_end + 3 :]
+    elif text[:2] == "//":
+        text = text[2:]
+    cut = len(text)
+    for sep in "/?#\\":
+        i = text.find(sep, 0, cut)
+        if i >= 0:
+            cut = i
+    return text[:cut], text[cut:]
 
-    Scheme, user info, port and fragment are dropped; the host is normalized, the path is
-    decoded and lower-cased without its leading and trailing ``/``. Never raises; the host is
-    ``""`` when the URL has none that is usable.
-    """
+
+def authority_host(authority: str) -> str:
+    """The normalized host of an authority: user info and port dropped; ``""`` if unusable."""
     try:
-        text = url.strip()
-        if not text:
-            return "", "", ""
-        scheme_end = text.find("://")
-        if 0 < scheme_end < 16:
-            text = text[scheme_end + 3 :]
-        elif text[:2] == "//":
-            text = text[2:]
-        cut = len(text)
-        for sep in "/?#\\":
-            i = text.find(sep)
-            if 0 <= i < cut:
-                cut = i
-        authority, rest = text[:cut], text[cut:]
         at = authority.rfind("@")
         if at >= 0:
             authority = authority[at + 1 :]
@@ -129,18 +136,43 @@ def split_url(url: str) -> tuple[str, str, str]:
             colon = authority.rfind(":")
             one_colon = colon >= 0 and authority.count(":") == 1
             hostpart = authority[:colon] if one_colon else authority
-        host = normalize_host(hostpart)
-        if not host:
-            return "", "", ""
+        return normalize_host(hostpart)
+    except Exception:  # the parser must never raise
+        return ""
+
+
+def split_rest(rest: str) -> tuple[str, str]:
+    """``(path, query)`` of what follows the authority: the path decoded, lower-cased and
+    without its outer ``/``, the query lower-cased; the fragment dropped. Never raises."""
+    try:
         hash_at = rest.find("#")
         if hash_at >= 0:
             rest = rest[:hash_at]
         query = ""
         q = rest.find("?")
         if q >= 0:
-            rest, query = rest[:q], rest[q + 1 :]
-        rest = rest.replace("\\", "/")
-        return host, normalize_path(rest), query
+            rest, query = rest[:q], rest[q + 1 :].lower()
+        if "\\" in rest:
+            rest = rest.replace("\\", "/")
+        return normalize_path(rest), query
+    except Exception:  # the parser must never raise
+        return "", ""
+
+
+def split_url(url: str) -> tuple[str, str, str]:
+    """``(host, path, query)`` of a request URL, a ``host:port`` (CONNECT) or a bare host.
+
+    Scheme, user info, port and fragment are dropped; the host is normalized, the path is
+    decoded and lower-cased without its leading and trailing ``/``, the query lower-cased.
+    Never raises; the host is ``""`` when the URL has none that is usable.
+    """
+    try:
+        authority, rest = split_authority(url)
+        host = authority_host(authority)
+        if not host:
+            return "", "", ""
+        path, query = split_rest(rest)
+        return host, path, query
     except Exception:  # the parser must never raise
         return "", "", ""
 
@@ -171,7 +203,7 @@ def path_prefixes(path: str, query: str) -> list[str]:
         return []
     out = []
     if query:
-        out.append(path + "?" + query.lower())
+        out.append(path + "?" + query)
     out.append(path)
     i = path.rfind("/")
     while i > 0:

@@ -1,0 +1,86 @@
+"""Regular-expression lists, compiled once, each with a cheap literal pre-check.
+
+Python's ``re`` tries an unanchored pattern such as ``(google\\..*/search.q=cache)|...`` at
+every position of the URL, which costs microseconds per request. Most list expressions
+contain literal text that any match must include; :func:`required_literals` finds such a
+set from the parsed pattern (any match contains at least one of them), and the expression is
+only run when one of them occurs in the URL. The pre-check never changes an answer.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+# The parser of the ``re`` module (its own, so the answer matches what ``re`` compiles).
+_p: Any = importlib.import_module("re._parser")
+_c: Any = importlib.import_module("re._constants")
+
+__all__ = ["Expression", "compile_expression", "required_literals"]
+
+_MIN_LITERAL = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Expression:
+    list_id: int
+    pattern: re.Pattern[str]
+    literals: tuple[str, ...] | None
+
+    def search(self, target: str) -> bool:
+        lits = self.literals
+        if lits is not None:
+            for lit in lits:
+                if lit in target:
+                    break
+            else:
+                return False
+        return self.pattern.search(target) is not None
+
+
+def _required(seq: Any) -> set[str] | None:
+    candidates: list[set[str]] = []
+    run = ""
+    for op, av in seq:
+        if op is _c.LITERAL:
+            run += chr(av)
+            continue
+        if run:
+            candidates.append({run})
+            run = ""
+        found: set[str] | None = None
+        if op is _c.SUBPATTERN:
+            found = _required(av[-1])
+        elif op is _c.BRANCH:
+            alts = [_required(alt) for alt in av[1]]
+            if alts and all(a is not None for a in alts):
+                found = set().union(*[a for a in alts if a is not None])
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[0] >= 1:
+            found = _required(av[2])
+        if found:
+            candidates.append(found)
+    if run:
+        candidates.append({run})
+    candidates = [c for c in candidates if c and min(len(s) for s in c) >= _MIN_LITERAL]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda c: (min(len(s) for s in c), -len(c)))
+
+
+def required_literals(expression: str) -> tuple[str, ...] | None:
+    """Lower-case strings of which every match contains at least one; ``None`` if unknown."""
+    try:
+        parsed = _p.parse(expression, 0)
+    except (re.error, RecursionError, OverflowError, ValueError):
+        return None
+    found = _required(parsed)
+    if not found:
+        return None
+    return tuple(sorted({s.lower() for s in found}))
+
+
+def compile_expression(list_id: int, expression: str) -> Expression:
+    """Compile case-insensitively (targets are lower-case URLs) with its pre-check."""
+    return Expression(list_id, re.compile(expression, re.IGNORECASE), required_literals(expression))
