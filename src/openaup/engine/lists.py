@@ -19,6 +19,11 @@ __all__ = ["ListContent", "ListError", "ListSource", "discover", "read_list"]
 KINDS = ("domains", "urls", "expressions")
 _DOMAIN_RE = re.compile(r"[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?\.[a-z0-9-]*[a-z0-9]")
 _HOSTS_IPS = frozenset({"0.0.0.0", "127.0.0.1", "::", "::1", "0", "255.255.255.255"})
+# The usual first lines of a hosts file, not entries of the list.
+_HOSTS_SELF = frozenset(
+    {"localhost", "localhost.localdomain", "local", "broadcasthost", "ip6-localhost",
+     "ip6-loopback", "0.0.0.0"}
+)  # fmt: skip
 _MAX_EXAMPLES = 5
 
 
@@ -124,6 +129,10 @@ def domain_line(line: str) -> str | None:
         if not parts:
             return None
         if len(parts) >= 2 and parts[0] in _HOSTS_IPS:
+            if parts[1] in _HOSTS_SELF:
+                return None
+            if len(parts) > 2:
+                return ""
             line = parts[1]
         elif len(parts) == 1:
             line = parts[0]

@@ -88,6 +88,8 @@ def normalize_host(host: str) -> str:
     if host.startswith("[") or ":" in host:
         return ""
     if not host.isascii():
+        if "\ufffd" in host:
+            return ""
         host = _idna(host)
         if not host:
             return ""
