@@ -22,6 +22,7 @@ from openaup.core.views import PublicView, ScopedObjectMixin, SignedInView
 
 #: The only pages anyone may open without signing in.
 PUBLIC_URL_NAMES = frozenset({"login", "logout", "health", "oidc-start", "oidc-callback"})
+PUBLIC_URL_NAMES |= {"policies:sign-link", "policies:sign-link-done", "policies:sign-link-receipt"}
 
 #: API views that list no rows themselves (the API root, the schema and its docs): exempt
 #: from scoping, but not from sign-in.
