@@ -48,6 +48,7 @@ from openaup.accounts.twofactor import (
 from openaup.core.views import PublicView, SignedInView
 from openaup.directory.choices import PersonKind, PersonStatus
 from openaup.directory.models import Enrollment, GuardianLink, Person, School, Section
+from openaup.policies.views.signing import signing_summary
 
 __all__ = [
     "AccountSecurityView",
@@ -193,6 +194,7 @@ class HomeView(SignedInView):
             is_records_officer=access.district_has(Role.RECORDS_OFFICER),
             is_contractor=Role.CONTRACTOR in roles,
             has_no_role=not roles,
+            signing=signing_summary(user),
         )
         if access.sees_whole_district:
             context["counts"] = district_counts(user)

@@ -11,7 +11,6 @@ and serves the receipts of the signatures made through it for :data:`RECEIPT_WIN
 from __future__ import annotations
 
 import datetime
-import hashlib
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from openaup.policies.models import (
     SigningLink,
 )
 from openaup.policies.services import ChildToSign, LinkError
+from openaup.policies.services.links import hash_token
 
 __all__ = [
     "RECEIPT_WINDOW",
@@ -336,16 +336,12 @@ def _error_summary(form: forms.Form, prefix: str = "") -> list[dict[str, str]]:
 # -- personal link ---------------------------------------------------------------------------
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _link_by_token(token: str) -> SigningLink | None:
     """The link this token belongs to, usable or not (for its language, confirmation and
     receipts). The token is the proof: only its hash is stored."""
     return (
         SigningLink.objects.select_related("campaign", "guardian")
-        .filter(token_hash=_token_hash(token))
+        .filter(token_hash=hash_token(token))
         .first()
     )
 
@@ -431,6 +427,8 @@ class LinkSigningView(PublicView):
                     user_agent=request.headers.get("User-Agent", "")[:500],
                     link=link,
                 )
+            except LinkError as error:
+                return _link_error(request, token, error.reason)
             except (ValidationError, PermissionDenied) as error:
                 errors = _service_errors(error)
             else:
