@@ -19,6 +19,7 @@ from openaup.engine.decision import FilterRequest
 from openaup.engine.lists import ListError
 from openaup.engine.policy import DEFAULT_POLICY, PolicyError, load_policy
 from openaup.engine.snapshot import Snapshot, SnapshotError
+from openaup.engine.squid import add_squid_acl, add_squid_rewrite
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -123,6 +124,8 @@ COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], N
     add_policy_template,
     add_compile,
     add_check,
+    add_squid_acl,
+    add_squid_rewrite,
 ]
 
 
