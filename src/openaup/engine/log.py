@@ -33,8 +33,9 @@ _STOP = object()
 
 
 def default_log_dir() -> Path:
-    """``$OPENAUP_DATA_DIR/filter-log`` (``./data/filter-log`` when the variable is unset)."""
-    return Path(os.environ.get("OPENAUP_DATA_DIR", "data")) / "filter-log"
+    """``$OPENAUP_DATA_DIR/filter-log`` (``./var/filter-log`` when the variable is unset, as for
+    the web app)."""
+    return Path(os.environ.get("OPENAUP_DATA_DIR", "var")) / "filter-log"
 
 
 def _clean(value: str) -> str:
