@@ -61,7 +61,7 @@ logger = logging.getLogger(__name__)
 REMINDERS_REQUESTED = "campaign.reminders_requested"
 MESSAGES_SENT = "campaign.messages_sent"
 
-#: Messages per batch on the one connection (a batch is handed to the backend at once).
+#: Messages sent on one connection before it is closed and a new one opened.
 BATCH_SIZE = 100
 
 SKIP_NO_ADDRESS = "No email address."
@@ -259,26 +259,27 @@ def _prepare(campaign: SigningCampaign, outgoing: list[_Outgoing], kind: str) ->
 
 
 def _deliver(emails: list[tuple[_Outgoing, Any]]) -> None:
-    """Send on one connection, in batches; a message that fails is logged and the rest go
-    on."""
-    if not emails:
-        return
-    connection = get_connection(fail_silently=False)
-    try:
-        connection.open()
-        for start in range(0, len(emails), BATCH_SIZE):
-            batch = emails[start : start + BATCH_SIZE]
-            try:
-                connection.send_messages([message for _, message in batch])
-            except Exception:
-                # Find the culprit: send the batch one by one.
-                for out, message in batch:
-                    _deliver_one(connection, out, message)
-            else:
-                for out, _message in batch:
-                    out.status = MessageStatus.SENT
-    finally:
-        connection.close()
+    """Send in batches, each on one connection, one message at a time: a message that fails
+    is logged as failed and the rest go on."""
+    for start in range(0, len(emails), BATCH_SIZE):
+        batch = emails[start : start + BATCH_SIZE]
+        connection = get_connection(fail_silently=False)
+        try:
+            connection.open()
+        except Exception as exc:
+            logger.warning("The email connection failed: %s", exc)
+            for out, _message in batch:
+                out.status, out.detail = MessageStatus.FAILED, _reason(exc)
+            continue
+        try:
+            for out, message in batch:
+                _deliver_one(connection, out, message)
+        finally:
+            connection.close()
+
+
+def _reason(exc: Exception) -> str:
+    return (str(exc) or type(exc).__name__)[:300]
 
 
 def _deliver_one(connection: Any, out: _Outgoing, message: Any) -> None:
@@ -286,7 +287,7 @@ def _deliver_one(connection: Any, out: _Outgoing, message: Any) -> None:
         connection.send_messages([message])
     except Exception as exc:
         logger.warning("Email to person %s failed: %s", out.recipient.pk, exc)
-        out.status, out.detail = MessageStatus.FAILED, str(exc)[:300] or type(exc).__name__
+        out.status, out.detail = MessageStatus.FAILED, _reason(exc)
     else:
         out.status = MessageStatus.SENT
 
