@@ -172,6 +172,14 @@ def _live(campaign: SigningCampaign, signer: Person, on_behalf_of: Person) -> Si
     )
 
 
+def _next_attempt(campaign: SigningCampaign, signer: Person, on_behalf_of: Person) -> int:
+    """1 for a first signature; one more than the last after a withdrawal."""
+    top = Signature.objects.filter(
+        campaign=campaign, signer=signer, on_behalf_of=on_behalf_of
+    ).aggregate(top=Max("attempt"))["top"]
+    return (top or 0) + 1
+
+
 def _sign(
     *,
     actor: Any,
@@ -196,12 +204,7 @@ def _sign(
     if existing is not None:
         return existing
     text = documents.text_for(version, language)
-    attempt = (
-        Signature.objects.filter(
-            campaign=campaign, signer=signer, on_behalf_of=on_behalf_of
-        ).aggregate(top=Max("attempt"))["top"]
-        or 0
-    ) + 1
+    attempt = _next_attempt(campaign, signer, on_behalf_of)
     try:
         with transaction.atomic():
             signature = Signature.objects.create(
