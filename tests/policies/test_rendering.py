@@ -66,7 +66,7 @@ def test_a_table_has_no_style_attribute() -> None:
 
 SLUGS = [
     ("Network Usage, Filtering & Monitoring", "network-usage-filtering-monitoring"),
-    ("Personally Identifiable Information (PII) and Data Security", "personally-identifiable-information-pii-and-data-security"),
+    ("Personally Identifiable Information (PII)", "personally-identifiable-information-pii"),
     ("Uso de la red, filtrado y supervisión", "uso-de-la-red-filtrado-y-supervision"),
     ("¿Qué pasa si no sigo las reglas?", "que-pasa-si-no-sigo-las-reglas"),
     ("网络", "section"),
