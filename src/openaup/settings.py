@@ -43,8 +43,14 @@ try:
     OPENAUP_LOCKOUT_MINUTES = env_int("OPENAUP_LOCKOUT_MINUTES", 15, minimum=1)
     OPENAUP_SESSION_HOURS = env_int("OPENAUP_SESSION_HOURS", 12, minimum=1)
     OPENAUP_SESSION_IDLE_MINUTES = env_int("OPENAUP_SESSION_IDLE_MINUTES", 60, minimum=1)
+    OPENAUP_REMINDER_HOUR = env_int("OPENAUP_REMINDER_HOUR", 16, minimum=0)
+    OPENAUP_BASE_URL = env_str("OPENAUP_BASE_URL", "http://localhost:8000")
 except EnvError as exc:
     raise ImproperlyConfigured(str(exc)) from exc
+if OPENAUP_REMINDER_HOUR > 23:
+    raise ImproperlyConfigured(
+        f"OPENAUP_REMINDER_HOUR={OPENAUP_REMINDER_HOUR}: expected an hour from 0 to 23"
+    )
 
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django_tasks import task
 
 from openaup.core.context import acting_as
@@ -36,17 +38,19 @@ def send_reminders(
 
 
 @task()
-def send_due_reminders() -> dict[str, int]:
-    """The day's scheduled reminders of every open campaign."""
+def send_due_reminders(period: str = "") -> dict[str, int]:
+    """The day's scheduled reminders of every open campaign; ``period`` is the day (ISO),
+    today when empty."""
+    day = datetime.date.fromisoformat(period) if period else None
     with acting_as(actor_repr="scheduled reminders", channel="job"):
-        results = reminders.send_due_reminders()
+        results = reminders.send_due_reminders(day)
     return {"campaigns": len(results), "sent": sum(r.sent for r in results.values())}
 
 
 @task()
-def sync_open_campaigns() -> dict[str, int]:
+def sync_open_campaigns(period: str = "") -> dict[str, int]:
     """Bring the members of every open campaign in step with the roster (new students and
-    staff)."""
+    staff). ``period``, the day it is run for, lets the scheduler enqueue it once a day."""
     from openaup.policies.services.campaigns import sync_members
 
     added = 0

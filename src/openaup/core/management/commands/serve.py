@@ -1,8 +1,11 @@
-"""``aup serve``: run OpenAUP under gunicorn, with static files served by WhiteNoise."""
+"""``aup serve``: run OpenAUP under gunicorn, with static files served by WhiteNoise, and
+one background worker process (``aup worker``) beside it unless ``--no-worker``."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from argparse import ArgumentParser
 from typing import Any
 
@@ -47,6 +50,11 @@ class Command(BaseCommand):
             default=int(os.environ.get("OPENAUP_THREADS", "4")),
             help="Threads per worker (default 4, or OPENAUP_THREADS).",
         )
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Do not start the background worker (run `aup worker` separately).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not 0 < options["port"] < 65536:
@@ -62,6 +70,22 @@ class Command(BaseCommand):
             bind = f"[{options['host']}]:{options['port']}"
         self.stdout.write(f"OpenAUP is serving on http://{bind}/ (Ctrl-C stops it)")
         self.stdout.flush()
+        worker = None
+        if not options["no_worker"]:
+            worker = subprocess.Popen(
+                [sys.executable, "-c", "from openaup.cli import main; main()", "worker"]
+            )
+        try:
+            self._serve(bind, options)
+        finally:
+            if worker is not None:
+                worker.terminate()
+                try:
+                    worker.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+
+    def _serve(self, bind: str, options: dict[str, Any]) -> None:
         _Server(
             {
                 "bind": bind,
