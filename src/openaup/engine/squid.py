@@ -259,7 +259,8 @@ class AclProtocol:
     def parse(self, line: str) -> Parsed:
         tokens = line.split()
         channel = _channel(tokens)
-        if len(tokens) < 3:
+        if len(tokens) < 3 or not line.isascii():
+            # Squid URL-escapes every field: raw bytes outside ASCII mean a foreign line
             return Parsed(channel, None, "bad_request")
         client_ip, user, url = (_field(t) for t in tokens[:3])
         if not url:
@@ -373,6 +374,13 @@ class Helper:
                 return self._fail(parsed, "no_snapshot")
             decision = engine.decide(parsed.request, self.profile)
             failed = decision.rule in ("fail_closed", "fail_open")
+            if failed:
+                self.failures += 1
+                self.alarm(
+                    decision.reason,
+                    f"{self.protocol.name}: no decision ({decision.reason}) for the line "
+                    f"{line[:200]!r}; answered {decision.action.value}",
+                )
             return self.protocol.answer(parsed, decision, failed)
         except Exception as exc:  # every line gets an answer, blocked on error
             self.alarm("internal", f"{self.protocol.name}: internal error: {exc!r}")
