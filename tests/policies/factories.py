@@ -5,6 +5,7 @@ signatures from the past."""
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import factory
 from django.utils import timezone
@@ -57,8 +58,19 @@ class PolicyVersionFactory(factory.django.DjangoModelFactory):
 
 
 class PolicyTextFactory(factory.django.DjangoModelFactory):
+    """A text, inserted directly: a published version refuses new texts through ``save()``,
+    but a test may need one as if it had been there before publishing."""
+
     class Meta:
         model = models.PolicyText
+
+    @classmethod
+    def _create(cls, model_class: Any, *args: Any, **kwargs: Any) -> models.PolicyText:
+        text = model_class(*args, **kwargs)
+        model_class.objects.bulk_create([text])
+        if text.pk is None:
+            text.pk = model_class.objects.get(version=text.version, language=text.language).pk
+        return text
 
     version = factory.SubFactory(PolicyVersionFactory)
     language = "en"

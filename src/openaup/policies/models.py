@@ -60,6 +60,7 @@ __all__ = [
     "SigningLink",
 ]
 
+VERSION_IS_FROZEN = "A published or retired policy version is frozen: draft a new version instead."
 SIGNATURES_ARE_PERMANENT = (
     "Signatures cannot be changed or deleted: withdraw one with a reason "
     "(policies.services.withdraw_signature)."
@@ -148,6 +149,25 @@ class PolicyVersion(TimeStampedModel):
     def is_frozen(self) -> bool:
         return self.status != VersionStatus.DRAFT
 
+    #: What may still change once a version is published: retiring it.
+    _CHANGES_AFTER_PUBLISHING = frozenset({"status", "retired_at", "updated_at", "reviewed_on"})
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            stored = type(self).objects.filter(pk=self.pk).first()
+            if stored is not None and stored.is_frozen:
+                changed = {
+                    f.attname
+                    for f in self._meta.concrete_fields
+                    if getattr(stored, f.attname) != getattr(self, f.attname)
+                }
+                if (
+                    self.status == VersionStatus.DRAFT
+                    or not changed <= self._CHANGES_AFTER_PUBLISHING
+                ):
+                    raise PermissionError(VERSION_IS_FROZEN)
+        super().save(*args, **kwargs)
+
     @property
     def is_signable(self) -> bool:
         return self.status == VersionStatus.PUBLISHED
@@ -175,6 +195,23 @@ class PolicyText(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.title} [{self.language}]"
+
+    def _version_is_frozen(self) -> bool:
+        return (
+            PolicyVersion.objects.filter(pk=self.version_id)
+            .exclude(status=VersionStatus.DRAFT)
+            .exists()
+        )
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._version_is_frozen():
+            raise PermissionError(VERSION_IS_FROZEN)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        if self._version_is_frozen():
+            raise PermissionError(VERSION_IS_FROZEN)
+        return super().delete(*args, **kwargs)
 
 
 class SigningCampaign(TimeStampedModel):
