@@ -127,6 +127,8 @@ def test_one_page_for_all_of_a_guardians_children(
     )
     assert "I have gone over this policy with my child" in text
     assert "Your full name" in text
+    # The policy's headings sit under the page's own ("The policy to read", h2; its title, h3).
+    assert '<h5 id="rules">Rules</h5>' in response.content.decode()
 
 
 def test_signing_for_two_children_records_two_signatures_then_confirms(
@@ -531,6 +533,7 @@ def test_a_teacher_lets_a_student_sign_in_class(
     assert reading.status_code == 200
     assert "The grades 3-5 rules in English." in text_of(reading)
     assert "I agree (Ava)" in text_of(reading)
+    assert '<h4 id="rules">Rules</h4>' in reading.content.decode()
 
     response = client.post(in_class(world), {"student": world.student_a1.pk})
     assert response.status_code == 302

@@ -11,6 +11,7 @@ and serves the receipts of the signatures made through it for :data:`RECEIPT_WIN
 from __future__ import annotations
 
 import datetime
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from openaup.core.middleware import client_ip
 from openaup.core.views import PublicView, ScopedDetailView, SignedInView
 from openaup.directory.choices import Grade
 from openaup.directory.models import Enrollment, GuardianLink, Person, Section
-from openaup.policies import services
+from openaup.policies import receipts, services
 from openaup.policies.choices import Audience, MemberKind
 from openaup.policies.models import (
     CampaignMember,
@@ -211,12 +212,29 @@ class ChildRow:
         return self.item.signed_by_guardian is None
 
 
-def _policy_to_read(version: PolicyVersion, language: str, campaign_id: int) -> PolicyToRead:
+_HEADING = re.compile(r"<(/?)h([1-6])\b", re.IGNORECASE)
+
+
+def nest_headings(body_html: str, below: int) -> str:
+    """The policy's (sanitized) HTML with its headings moved down to sit under a heading of
+    level ``below`` on the page (its ``h1`` becomes ``h<below + 1>``; none goes past ``h6``),
+    so the page keeps one outline for screen readers. Anchors stay as they are."""
+
+    def move(match: re.Match[str]) -> str:
+        level = min(int(match.group(2)) + below, 6)
+        return f"<{match.group(1)}h{level}"
+
+    return _HEADING.sub(move, body_html)
+
+
+def _policy_to_read(
+    version: PolicyVersion, language: str, campaign_id: int, *, below: int = 3
+) -> PolicyToRead:
     text = services.text_for(version, language)
     return PolicyToRead(
         version=version,
         title=text.title,
-        body_html=text.body_html,
+        body_html=nest_headings(text.body_html, below),
         language=text.language,
         anchor=f"policy-{campaign_id}-{version.pk}",
     )
@@ -486,9 +504,12 @@ class LinkReceiptView(PublicView):
         signature = _receipt_signatures(link).filter(pk=pk).first()
         if signature is None:
             raise Http404("No such receipt for this link.")
-        from openaup.policies import receipts
-
-        return receipts.receipt_response(signature)
+        response = HttpResponse(receipts.receipt_pdf(signature), content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'inline; filename="{receipts.receipt_filename(signature)}"'
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 # -- signed in -------------------------------------------------------------------------------
@@ -812,7 +833,8 @@ class ClassSigningView(ScopedDetailView):
             raise Http404("No signing round is open for this section.")
         chosen = self._chosen_row(self._rows(section, campaign), request.POST.get("student"))
         if chosen is None:
-            raise Http404("No student was chosen.")
+            messages.error(request, _("Choose a student from the list first."))
+            return self.render_to_response(self.get_context_data(object=section), status=400)
         try:
             services.sign_in_class(
                 teacher=request.user,
