@@ -818,7 +818,9 @@ class ClassSigningView(ScopedDetailView):
             version = chosen.member.version or services.version_for(campaign, chosen.student)
             language = translation.get_language() or settings.LANGUAGE_CODE
             context["chosen"] = chosen
-            context["policy"] = _policy_to_read(version, language, campaign.pk) if version else None
+            context["policy"] = (
+                _policy_to_read(version, language, campaign.pk, below=2) if version else None
+            )
             context["young"] = chosen.student.grade in YOUNG_GRADES or (
                 version is not None
                 and version.audience == Audience.STUDENTS
