@@ -275,6 +275,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The district directory, signatures, filtering and records of OpenAUP.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "PersonStatusEnum": "openaup.directory.choices.PersonStatus",
+        "CampaignStatusEnum": "openaup.policies.choices.CampaignStatus",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     # No validator badge: it would load an image from another site.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},

@@ -187,7 +187,10 @@ class SignatureCreateSerializer(serializers.Serializer[Any]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        user = self.context["request"].user
+        request = self.context.get("request")
+        if request is None:  # the schema generator describes the fields without a caller
+            return
+        user = request.user
         self.fields["campaign"].queryset = SigningCampaign.objects.visible_to(user)  # type: ignore[attr-defined]
         people = Person.objects.visible_to(user)
         self.fields["signer"].queryset = people  # type: ignore[attr-defined]
