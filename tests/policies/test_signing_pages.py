@@ -39,7 +39,7 @@ class Round:
 
 
 def _version(audience: str, low: str = "", high: str = "", *, words: str) -> PolicyVersion:
-    version = PolicyVersionFactory(
+    version: Any = PolicyVersionFactory(
         label="2026-27", audience=audience, grade_low=low, grade_high=high
     )
     PolicyTextFactory(
@@ -550,7 +550,7 @@ def test_a_teacher_lets_a_student_sign_in_class(
 def test_young_students_read_in_larger_type(
     client: Client, world: World, signing_round: Round, teacher: Any
 ) -> None:
-    young = StudentFactory(school=world.school_a, grade="01", given_name="Yuri")
+    young: Any = StudentFactory(school=world.school_a, grade="01", given_name="Yuri")
     EnrollmentFactory(section=world.section_a, person=young, role="student")
     services.sync_members(campaign=signing_round.campaign)
     client.force_login(teacher)
@@ -602,4 +602,3 @@ def test_sign_in_class_without_an_open_round_says_so(
     assert page.status_code == 200
     assert "No signing round is open for the students of this section." in text_of(page)
     assert client.post(in_class(world), {"student": world.student_a1.pk}).status_code == 404
-

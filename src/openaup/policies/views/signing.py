@@ -744,10 +744,13 @@ class ClassSigningView(ScopedDetailView):
     def get_object(self, queryset: QuerySet[Any] | None = None) -> Any:
         section = super().get_object(queryset)
         person_id = access_for(self.request.user).person_id
-        teaches = Enrollment.objects.filter(
-            section=section, person_id=person_id, role__in=TEACHING_ROLES, is_active=True
-        ).exists()
-        if person_id is None or not teaches:
+        teaches = (
+            person_id is not None
+            and Enrollment.objects.filter(
+                section=section, person_id=person_id, role__in=TEACHING_ROLES, is_active=True
+            ).exists()
+        )
+        if not teaches:
             raise PermissionDenied("Only a teacher of this section can open signing in class.")
         return section
 
