@@ -1,7 +1,8 @@
 """Who may see and change policies, campaigns and signatures (the one place that decides it).
 
-- Policy documents: published and retired versions are public (every district posts its
-  AUP); drafts only to district administrators and technology staff, who also write them.
+- Policy documents: published and retired versions are public, to visitors who are not
+  signed in too (every district posts its AUP); drafts only to district administrators
+  and technology staff, who also write them.
 - Campaigns: every signed-in person sees campaigns that are not drafts (to know what to
   sign); district administrators and technology staff see drafts and change campaigns.
 - Campaign members, signatures and reminder messages follow the directory: a row is visible
@@ -45,6 +46,11 @@ def _visible_people(user: Any, action: Action) -> Any:
 
 
 class PolicyQuerySet(ScopedQuerySet):
+    def visible_to(self, user: Any, action: Action = "view") -> Self:
+        if action == "view" and not getattr(user, "is_authenticated", False):
+            return self
+        return super().visible_to(user, action)
+
     def scope(self, user: Any, action: Action) -> Self:
         if action in ("view", "export"):
             return self
@@ -59,6 +65,13 @@ class PolicyVersionQuerySet(ScopedQuerySet):
     def signable(self) -> Self:
         return self.filter(status="published")
 
+    def visible_to(self, user: Any, action: Action = "view") -> Self:
+        """Published and retired versions are public, also to visitors who are not signed
+        in (a guardian reading the policy before signing)."""
+        if action == "view" and not getattr(user, "is_authenticated", False):
+            return self.published()
+        return super().visible_to(user, action)
+
     def scope(self, user: Any, action: Action) -> Self:
         if _manages(_access(user)):
             return self
@@ -70,6 +83,11 @@ class PolicyVersionQuerySet(ScopedQuerySet):
 class PolicyTextQuerySet(ScopedQuerySet):
     def published(self) -> Self:
         return self.exclude(version__status="draft")
+
+    def visible_to(self, user: Any, action: Action = "view") -> Self:
+        if action == "view" and not getattr(user, "is_authenticated", False):
+            return self.published()
+        return super().visible_to(user, action)
 
     def scope(self, user: Any, action: Action) -> Self:
         if _manages(_access(user)):
