@@ -50,7 +50,8 @@ class _Origin(http.server.BaseHTTPRequestHandler):
     seen: list[str]
 
     def do_GET(self) -> None:
-        self.seen.append(f"{self.headers.get('Host')}{self.path}")
+        tag = self.headers.get("X-Bandwidth-Tag")
+        self.seen.append(f"{self.headers.get('Host')}{self.path}" + (f" tag={tag}" if tag else ""))
         body = f"origin saw {self.path}".encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
@@ -178,6 +179,10 @@ acl aup_allowed external aup
 http_access allow aup_allowed
 deny_info {BLOCK_URL}?reason=%o&url=%u all
 http_access deny all
+
+# the helper's tag= is a note on the transaction: what delay pools select on
+acl streaming note tag streaming
+request_header_add X-Bandwidth-Tag streaming streaming
 """
         )
         if user is not None:
@@ -268,3 +273,10 @@ def test_a_helper_killed_with_a_request_in_flight_denies(proxy: Proxy) -> None:
         time.sleep(0.3)
     assert again.status == 200
     assert proxy.helper_pids() != [pid]
+
+
+def test_the_bandwidth_tag_reaches_squid_acls(proxy: Proxy) -> None:
+    assert proxy.get(f"http://tube.test:{proxy.origin_port}/video").status == 200
+    assert proxy.get(f"http://ok.test:{proxy.origin_port}/text").status == 200
+    assert f"tube.test:{proxy.origin_port}/video tag=streaming" in proxy.seen
+    assert f"ok.test:{proxy.origin_port}/text" in proxy.seen
