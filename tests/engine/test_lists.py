@@ -76,7 +76,7 @@ def test_bad_lines_are_counted_with_examples(tmp_path: Path) -> None:
     content = read_list(ListSource("t", "t", "domains", path))
     assert content.entries == ["good.example", "ok.example"]
     assert content.bad == 2
-    assert content.bad_examples[0].startswith("line 2: ")
+    assert content.bad_examples[0] == "'bad line'"
     assert content.lines == 6
 
 

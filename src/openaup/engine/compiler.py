@@ -11,21 +11,23 @@ key and list id are packed into one integer and sorted once.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import time
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress, islice, repeat
+from operator import and_, eq, lshift, or_, rshift
 from pathlib import Path
 from typing import Any
 
-from openaup.engine.lists import ListContent, ListSource, discover, read_list, url_line
+from openaup.engine.lists import ListSource, discover, read_domains, read_list, url_line
 from openaup.engine.policy import Policy
-from openaup.engine.snapshot import SET_MASK, URL_FLAG, write_snapshot
+from openaup.engine.snapshot import SET_MASK, URL_FLAG, hash_keys, write_snapshot
 
 __all__ = ["CompileReport", "build_tables", "compile_snapshot"]
 
 _FLAG_ONLY = 0xFFFF
+
 _MAX_LISTS = 0xFFFE
 
 
@@ -78,44 +80,19 @@ def _policy_lists(policy: Policy) -> list[tuple[dict[str, Any], list[str]]]:
 
 
 def build_tables(
-    contents: Iterable[tuple[dict[str, Any], list[str]]],
+    contents: Iterable[tuple[dict[str, Any], Sequence[str] | Sequence[bytes]]],
 ) -> tuple[array[int], array[int], list[list[int]], list[dict[str, Any]]]:
-    """Sorted key hashes, their values, the category sets and the list records."""
-    blake = hashlib.blake2b
-    from_bytes = int.from_bytes
-    packed: list[int] = []
-    add = packed.append
+    """Sorted key hashes, their values, the category sets and the list records.
+
+    Each list's keys are hashed in bulk and packed with the list id into one integer
+    (``hash << 16 | list id``); one sort brings equal keys together, and only keys that
+    several lists share (or that also carry the URL flag) are merged one by one. Everything
+    else runs in C (``map``, ``sort``, ``itertools.compress``)."""
     records: list[dict[str, Any]] = []
-    for lid, (record, entries) in enumerate(contents):
-        if lid >= _MAX_LISTS:
-            raise ValueError(f"too many lists (at most {_MAX_LISTS})")
-        records.append(record)
-        if record["kind"] == "expressions":
-            continue
-        for entry in entries:
-            slash = entry.find("/")
-            if slash < 0:
-                h = from_bytes(blake(b"h:" + entry.encode(), digest_size=8).digest(), "little")
-                add((h << 16) | lid)
-            else:
-                h = from_bytes(blake(b"u:" + entry.encode(), digest_size=8).digest(), "little")
-                add((h << 16) | lid)
-                host = entry[:slash].encode()
-                h = from_bytes(blake(b"h:" + host, digest_size=8).digest(), "little")
-                add((h << 16) | _FLAG_ONLY)
-    packed.sort()
-    keys = array("Q")
-    values = array("H")
     sets: list[list[int]] = [[]]
     set_ids: dict[tuple[int, ...], int] = {(): 0}
-    prev = -1
-    current: list[int] = []
-    flag = False
-    key_append = keys.append
-    value_append = values.append
 
-    def flush() -> None:
-        members = tuple(sorted(set(current)))
+    def set_id(members: tuple[int, ...]) -> int:
         sid = set_ids.get(members)
         if sid is None:
             sid = len(sets)
@@ -123,24 +100,51 @@ def build_tables(
                 raise ValueError("too many distinct category combinations")
             set_ids[members] = sid
             sets.append(list(members))
-        value_append(sid | (URL_FLAG if flag else 0))
+        return sid
 
-    for item in packed:
-        h = item >> 16
-        lid = item & 0xFFFF
-        if h != prev:
-            if prev >= 0:
-                flush()
-            key_append(h)
-            prev = h
-            current = []
-            flag = False
-        if lid == _FLAG_ONLY:
-            flag = True
-        else:
-            current.append(lid)
-    if prev >= 0:
-        flush()
+    packed: list[int] = []
+    for lid, (record, entries) in enumerate(contents):
+        if lid >= _MAX_LISTS:
+            raise ValueError(f"too many lists (at most {_MAX_LISTS})")
+        records.append(record)
+        if record["kind"] == "expressions" or not entries:
+            continue
+        encoded = [e if isinstance(e, bytes) else e.encode() for e in entries]
+        packed.extend(map(or_, map(lshift, hash_keys(encoded), repeat(16)), repeat(lid)))
+        hosts = [e.split(b"/", 1)[0] for e in encoded if b"/" in e]
+        if hosts:
+            flags = hash_keys(hosts)
+            packed.extend(map(or_, map(lshift, flags, repeat(16)), repeat(_FLAG_ONLY)))
+    packed.sort()
+    hashes = list(map(rshift, packed, repeat(16)))
+    lids = list(map(and_, packed, repeat(0xFFFF)))
+    del packed
+    # the value of a key held by one list only (or only flagged)
+    single = [0] * 0x10000
+    for lid in set(lids):
+        single[lid] = URL_FLAG if lid == _FLAG_ONLY else set_id((lid,))
+    values_all = list(map(single.__getitem__, lids))
+    n = len(hashes)
+    repeated = list(compress(range(1, n), map(eq, hashes, islice(hashes, 1, None))))
+    if not repeated:
+        return array("Q", hashes), array("H", values_all), sets, records
+    keep = [True] * n
+    i = 0
+    while i < len(repeated):
+        first = repeated[i] - 1
+        last = repeated[i]
+        while i + 1 < len(repeated) and repeated[i + 1] == last + 1:
+            i += 1
+            last = repeated[i]
+        members = set(lids[first : last + 1])
+        flag = URL_FLAG if _FLAG_ONLY in members else 0
+        members.discard(_FLAG_ONLY)
+        values_all[first] = set_id(tuple(sorted(members))) | flag
+        for j in range(first + 1, last + 1):
+            keep[j] = False
+        i += 1
+    keys = array("Q", compress(hashes, keep))
+    values = array("H", compress(values_all, keep))
     return keys, values, sets, records
 
 
@@ -159,7 +163,7 @@ def compile_snapshot(
     for folder in list_dirs:
         found.extend(discover(Path(folder)))
     names: set[str] = set()
-    contents: list[tuple[dict[str, Any], list[str]]] = []
+    contents: list[tuple[dict[str, Any], Sequence[str] | Sequence[bytes]]] = []
     categories: set[str] = set()
     for source in found:
         name = source.name
@@ -168,13 +172,18 @@ def compile_snapshot(
             name = f"{source.name}#{n}"
             n += 1
         names.add(name)
-        content: ListContent = read_list(source)
+        entries: list[str] | list[bytes]
+        if source.kind == "domains":
+            entries, content = read_domains(source.path)
+        else:
+            content = read_list(source)
+            entries = content.entries
         record: dict[str, Any] = {
             "name": name,
             "category": source.category,
             "kind": source.kind,
             "allow": source.allow,
-            "entries": len(content.entries),
+            "entries": len(entries),
             "bad": content.bad,
             "bad_examples": content.bad_examples,
             "source": str(source.path),
@@ -182,8 +191,8 @@ def compile_snapshot(
         if source.kind == "expressions":
             record["expressions"] = content.entries
         categories.add(source.category)
-        contents.append((record, content.entries))
-        report.entries += len(content.entries)
+        contents.append((record, entries))
+        report.entries += len(entries)
         report.bad += content.bad
         if content.bad:
             report.problems.append(

@@ -158,7 +158,7 @@ class Engine:
         url_hosts: list[str] = []
         suffixes = host_suffixes(host)
         for depth, suffix in enumerate(suffixes):
-            value = snap.lookup(key_hash("h:" + suffix))
+            value = snap.lookup(key_hash(suffix))
             if value < 0:
                 continue
             spec = len(suffixes) - depth
@@ -175,7 +175,7 @@ class Engine:
         for suffix in url_hosts:
             for n, prefix in enumerate(prefixes):
                 key = f"{suffix}/{prefix}"
-                value = snap.lookup(key_hash("u:" + key))
+                value = snap.lookup(key_hash(key))
                 if value >= 0:
                     spec = 1000 + len(prefixes) - n
                     out.extend(_Match(lid, key, spec) for lid in snap.lists_for(value))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from openaup.engine.urls import normalize_host, normalize_path
 
-__all__ = ["ListContent", "ListError", "ListSource", "discover", "read_list"]
+__all__ = ["ListContent", "ListError", "ListSource", "discover", "read_domains", "read_list"]
 
 KINDS = ("domains", "urls", "expressions")
 _DOMAIN_RE = re.compile(r"[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?\.[a-z0-9-]*[a-z0-9]")
@@ -25,6 +25,11 @@ _HOSTS_SELF = frozenset(
      "ip6-loopback", "0.0.0.0"}
 )  # fmt: skip
 _MAX_EXAMPLES = 5
+# A clean domain line, lower-cased ASCII: most lines of most lists. The compiler takes these
+# as they are (one regular-expression pass over the file) and normalizes only the others.
+_CLEAN = rb"(?:[a-z0-9_-]+\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]+)"
+_CLEAN_LINE = re.compile(rb"^(" + _CLEAN + rb")\r?$", re.MULTILINE)
+_OTHER_LINE = re.compile(rb"^(?![ \t]*(?:#|\r?$))(?!" + _CLEAN + rb"\r?$).+$", re.MULTILINE)
 
 
 class ListError(Exception):
@@ -53,9 +58,11 @@ class ListContent:
     bad_examples: list[str] = field(default_factory=list)
 
     def reject(self, lineno: int, line: str) -> None:
+        """Count a bad line (``lineno`` 0: not known) and keep the first few as examples."""
         self.bad += 1
         if len(self.bad_examples) < _MAX_EXAMPLES:
-            self.bad_examples.append(f"line {lineno}: {line[:80]!r}")
+            where = f"line {lineno}: " if lineno else ""
+            self.bad_examples.append(f"{where}{line.strip()[:80]!r}")
 
 
 def _usage_is_white(folder: Path) -> bool:
@@ -177,8 +184,37 @@ def url_line(line: str) -> str | None:
     return f"{host}/{path}?{query.lower()}" if query else f"{host}/{path}"
 
 
+def read_domains(path: Path) -> tuple[list[bytes], ListContent]:
+    """The normalized domains of a domain or hosts-file list, as ASCII bytes, and the counts.
+
+    Clean lines are taken in one pass of a regular expression over the whole file; only the
+    other lines (hosts-file lines, IDN, IP literals, mistakes) go through :func:`domain_line`.
+    Bad lines are reported without their line number when the file is large and clean.
+    """
+    try:
+        data = path.read_bytes().lower()
+    except OSError as exc:
+        raise ListError(f"cannot read list {path}: {exc.strerror}") from exc
+    entries: list[bytes] = _CLEAN_LINE.findall(data)
+    lines = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+    content = ListContent(entries=[], lines=lines)
+    if len(entries) < lines:
+        for raw in _OTHER_LINE.findall(data):
+            line = raw.decode("utf-8", errors="replace")
+            host = domain_line(line)
+            if host:
+                entries.append(host.encode())
+            elif host == "":
+                content.reject(0, line)
+    return entries, content
+
+
 def read_list(source: ListSource) -> ListContent:
     """Read and normalize one list. Expressions are checked by compiling each one."""
+    if source.kind == "domains":
+        raw, content = read_domains(source.path)
+        content.entries = [entry.decode() for entry in raw]
+        return content
     try:
         text = source.path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
@@ -186,34 +222,22 @@ def read_list(source: ListSource) -> ListContent:
     lines = text.splitlines()
     content = ListContent(entries=[], lines=len(lines))
     entries = content.entries
-    if source.kind == "domains":
-        match = _DOMAIN_RE.fullmatch
-        for n, raw in enumerate(lines, 1):
-            low = raw.strip().lower()
-            if low and low[0] != "#" and not low[-1].isdigit() and match(low) and ".." not in low:
-                entries.append(low)
-                continue
-            host = domain_line(raw)
-            if host:
-                entries.append(host)
-            elif host == "":
-                content.reject(n, raw)
-    elif source.kind == "urls":
-        for n, raw in enumerate(lines, 1):
-            key = url_line(raw)
+    if source.kind == "urls":
+        for n, raw_line in enumerate(lines, 1):
+            key = url_line(raw_line)
             if key:
                 entries.append(key)
             elif key == "":
-                content.reject(n, raw)
+                content.reject(n, raw_line)
     else:
-        for n, raw in enumerate(lines, 1):
-            expr = raw.strip()
+        for n, raw_line in enumerate(lines, 1):
+            expr = raw_line.strip()
             if not expr or expr.startswith("#"):
                 continue
             try:
                 re.compile(expr)
             except (re.error, RecursionError, OverflowError):
-                content.reject(n, raw)
+                content.reject(n, raw_line)
                 continue
             entries.append(expr)
     return content

@@ -7,7 +7,7 @@ Layout (all integers little-endian; byte by byte in ``docs/engine.md``)::
                        body length u64, checksum (BLAKE2b-128 of the body) 16 bytes
     body     meta      JSON (lists, category sets, expressions, the policy), padded to 8
              index     65,537 u32: first key position of each 16-bit hash prefix
-             keys      key count u64, sorted: BLAKE2b-64 of "h:<host>" / "u:<host>/<path>"
+             keys      key count u64, sorted: first 8 bytes of BLAKE2b of "<host>" / "<host>/<path>"
              values    key count u16: category-set id (bit 15: URL rules under this host)
 
 Every process maps the same file, so the pages are shared through the page cache. A file
@@ -23,12 +23,16 @@ import json
 import mmap
 import os
 import struct
+import sys
 import tempfile
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+if sys.byteorder != "little":  # pragma: no cover
+    raise ImportError("the snapshot format is read in place and needs a little-endian machine")
 
 from openaup.engine.policy import Policy, PolicyError, parse_policy
 
@@ -39,6 +43,7 @@ __all__ = [
     "ListInfo",
     "Snapshot",
     "SnapshotError",
+    "hash_keys",
     "key_hash",
     "write_snapshot",
 ]
@@ -52,6 +57,7 @@ BUCKETS = 1 << BUCKET_BITS
 URL_FLAG = 0x8000
 SET_MASK = 0x7FFF
 _EMPTY: tuple[int, ...] = ()
+_blake2b = hashlib.blake2b
 
 
 class SnapshotError(Exception):
@@ -59,9 +65,23 @@ class SnapshotError(Exception):
 
 
 def key_hash(key: str) -> int:
-    """The 64-bit key of a host (``h:<host>``) or URL prefix (``u:<host>/<path>``): BLAKE2b,
-    stable across processes and machines (Python's ``hash()`` is not)."""
-    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little")
+    """The 64-bit key of a host (``example.com``) or URL prefix (``example.com/path``): the
+    first 8 bytes, little-endian, of its BLAKE2b digest. Stable across processes and
+    machines (Python's ``hash()`` is not); a host never contains ``/``, a URL key always
+    does, so the two kinds cannot be confused."""
+    return int.from_bytes(_blake2b(key.encode()).digest()[:8], "little")
+
+
+def hash_keys(keys: list[bytes]) -> array[int]:
+    """:func:`key_hash` of many keys (already encoded) at once, as ``array('Q')``."""
+    out = array("Q")
+    blake = _blake2b
+    step = 1 << 16
+    for start in range(0, len(keys), step):
+        full = array("Q")
+        full.frombytes(b"".join([blake(k).digest() for k in keys[start : start + step]]))
+        out.extend(full[::8])
+    return out
 
 
 @dataclass(frozen=True, slots=True)
