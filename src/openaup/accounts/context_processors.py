@@ -22,4 +22,6 @@ def access(request: HttpRequest) -> dict[str, Any]:
         and getattr(user.person, "is_adult", False),
         "may_report_phishing": may_report_phishing(user),
         "may_read_phishing_reports": may_read_all_reports(user),
+        "may_see_signing_dashboards": current.sees_whole_district
+        or current.has("school_admin", "teacher"),
     }
