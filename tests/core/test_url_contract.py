@@ -23,6 +23,12 @@ from openaup.core.views import PublicView, ScopedObjectMixin, SignedInView
 #: The only pages anyone may open without signing in.
 PUBLIC_URL_NAMES = frozenset({"login", "logout", "health", "oidc-start", "oidc-callback"})
 PUBLIC_URL_NAMES |= {"policies:sign-link", "policies:sign-link-done", "policies:sign-link-receipt"}
+PUBLIC_URL_NAMES |= {
+    "policies:policy-list",
+    "policies:policy-detail",
+    "policies:version-detail",
+    "policies:policy-diff",
+}
 
 #: API views that list no rows themselves (the API root, the schema and its docs): exempt
 #: from scoping, but not from sign-in.
