@@ -57,12 +57,3 @@ def open_campaign(
         **settings,
     )
     return services.open_campaign(actor=actor, campaign=campaign, notify=False)
-
-
-def text_lookup(version: PolicyVersion, language: str) -> Any:
-    """The version's text in ``language`` or else English: what ``documents.text_for``
-    returns for the texts made here."""
-    from openaup.policies.models import PolicyText
-
-    texts = {t.language: t for t in PolicyText.objects.filter(version=version)}
-    return texts.get(language.split("-")[0]) or texts["en"]

@@ -21,21 +21,10 @@ from openaup.policies.models import (
     SignatureWithdrawal,
     SigningCampaign,
 )
-from openaup.policies.services import documents
 from tests.personas import World
-from tests.policies.campaign_setup import Versions, make_versions, open_campaign, text_lookup
+from tests.policies.campaign_setup import Versions, make_versions, open_campaign
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _texts(monkeypatch: pytest.MonkeyPatch) -> None:
-    try:
-        documents.text_for(None, "en")  # type: ignore[arg-type]
-    except NotImplementedError:
-        monkeypatch.setattr(documents, "text_for", text_lookup)
-    except Exception:  # implemented: it fails on ``None``, as it should
-        pass
 
 
 @pytest.fixture

@@ -17,23 +17,12 @@ from openaup.directory.models import GuardianLink
 from openaup.policies import services
 from openaup.policies.choices import SignatureMethod, SignerRole, SigningStatus, VersionStatus
 from openaup.policies.models import CampaignMember, Signature, SignatureWithdrawal, SigningCampaign
-from openaup.policies.services import documents
 from tests.directory.factories import GuardianFactory, GuardianLinkFactory, StudentFactory
 from tests.personas import World
-from tests.policies.campaign_setup import Versions, make_versions, open_campaign, text_lookup
+from tests.policies.campaign_setup import Versions, make_versions, open_campaign
 
 pytestmark = pytest.mark.django_db
 UA = "Mozilla/5.0 (test)"
-
-
-@pytest.fixture(autouse=True)
-def _texts(monkeypatch: pytest.MonkeyPatch) -> None:
-    try:
-        documents.text_for(None, "en")  # type: ignore[arg-type]
-    except NotImplementedError:
-        monkeypatch.setattr(documents, "text_for", text_lookup)
-    except Exception:  # implemented: it fails on ``None``, as it should
-        pass
 
 
 @pytest.fixture
@@ -84,7 +73,7 @@ def test_student_then_guardian_goes_partly_then_signed(
 
     [by_guardian] = guardian_signs(campaign, world.guardian_person, world.student_a1)
     assert by_guardian.language == "es"
-    assert by_guardian.text_sha256 == text_lookup(versions.grades_3_5, "es").sha256
+    assert by_guardian.text_sha256 == versions.grades_3_5.texts.get(language="es").sha256
     assert by_guardian.went_over_with_child is True
     assert by_guardian.method == SignatureMethod.LINK
     done = member(campaign, world.student_a1)
