@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -133,7 +133,7 @@ class CampaignViewSet(ScopedReadOnlyViewSet):
         return context
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        campaign = self.get_object()
+        campaign = cast(SigningCampaign, self.get_object())
         self.counts = campaign_counts(request.user, [campaign])
         return Response(self.get_serializer(campaign).data)
 
@@ -226,7 +226,7 @@ class SignatureViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    viewsets.GenericViewSet,  # type: ignore[type-arg]
+    viewsets.GenericViewSet,
 ):
     """Signatures you may see (yours, and those for the people you may see); record one."""
 

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
@@ -201,7 +201,9 @@ class CampaignDashboardView(_CampaignPage):
 
 def _bad_filters(form: forms.Form) -> HttpResponse:
     return HttpResponse(
-        "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()),
+        "; ".join(
+            f"{name}: {' '.join(str(e) for e in errors)}" for name, errors in form.errors.items()
+        ),
         status=400,
         content_type="text/plain; charset=utf-8",
     )
@@ -350,8 +352,6 @@ class CampaignMessagesView(ScopedListView):
         campaigns = SigningCampaign.objects.visible_to(request.user)
         self.campaign = campaigns.filter(pk=kwargs["pk"]).first()
         if self.campaign is None:
-            from django.http import Http404
-
             raise Http404
         if not dashboards.may_see_staff_report(request.user):
             raise PermissionDenied(_("You may not see this campaign's messages."))
