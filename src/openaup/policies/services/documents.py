@@ -40,6 +40,8 @@ __all__ = [
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 MAX_BODY_CHARS = 200_000
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+#: Addresses of pages under /policies/ that a policy may not take.
+RESERVED_SLUGS = frozenset({"new"})
 GRADE_ORDER = [grade.value for grade in Grade]
 
 
@@ -106,6 +108,8 @@ def create_policy(
                 "and hyphens, such as acceptable-use."
             }
         )
+    if slug in RESERVED_SLUGS:
+        raise ValidationError({"slug": f"“{slug}” is reserved: choose another address."})
     if Policy.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": f"A policy with the address “{slug}” already exists."})
     policy = Policy.objects.create(
