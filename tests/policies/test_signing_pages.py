@@ -602,3 +602,15 @@ def test_sign_in_class_without_an_open_round_says_so(
     assert page.status_code == 200
     assert "No signing round is open for the students of this section." in text_of(page)
     assert client.post(in_class(world), {"student": world.student_a1.pk}).status_code == 404
+
+
+def test_a_signed_in_person_can_read_and_sign_in_spanish(
+    client: Client, world: World, signing_round: Round, student: Any
+) -> None:
+    client.force_login(student)
+    page = client.get(MY_SIGNING, {"lang": "es"})
+    assert '<html lang="es">' in page.content.decode()
+    assert "Las reglas (grades 3-5) en español." in text_of(page)
+    client.post(MY_SIGNING, {"form": "self", "campaign": signing_round.campaign.pk, "agree": "on"})
+    assert Signature.objects.get().language == "es"
+    assert "Gracias: su firma quedó registrada." in text_of(client.get(MY_SIGNING))

@@ -635,10 +635,13 @@ class MySigningView(SignedInView):
         context["languages"] = _language_links(self.request, _supported(language) or "en")
         return context
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        # A language chosen here (``?lang=``) holds for this page's posts too.
         if language := _supported(request.GET.get("lang")):
+            request.session[LANGUAGE_SESSION_KEY] = language
+        if language := _supported(request.session.get(LANGUAGE_SESSION_KEY)):
             _use_language(request, language)
-        return super().get(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         campaign = (
