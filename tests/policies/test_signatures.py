@@ -214,16 +214,17 @@ def test_a_concurrent_duplicate_comes_back_as_the_existing_signature(
     from openaup.policies.services import signatures as module
 
     first = student_signs(campaign, student)
-    # As if the other request's signature was not yet visible when this one checked.
-    real_live = module._live
+    # As if the other request's signature was not yet visible when this one looked.
+    real_previous = module._previous
     calls = {"n": 0}
 
-    def live_once_missing(*args: Any) -> Signature | None:
+    def previous_once_missing(*args: Any) -> list[Signature]:
         calls["n"] += 1
-        return None if calls["n"] == 1 else real_live(*args)
+        if calls["n"] == 1:
+            return []
+        return real_previous(*args)
 
-    monkeypatch.setattr(module, "_live", live_once_missing)
-    monkeypatch.setattr(module, "_next_attempt", lambda *args: 1)
+    monkeypatch.setattr(module, "_previous", previous_once_missing)
     again = student_signs(campaign, student)
     assert again.pk == first.pk
     assert Signature.objects.count() == 1

@@ -13,7 +13,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from openaup.accounts.access import access_for
@@ -135,8 +134,9 @@ def refresh_member(member: CampaignMember, guardian_rule: str | None = None) -> 
 
 def _member(campaign: SigningCampaign, person: Person, *, field: str) -> CampaignMember:
     member = (
-        CampaignMember.objects.select_for_update()
-        .select_related("version", "campaign")
+        # Lock the member row only: signatures of other members go on in parallel.
+        CampaignMember.objects.select_for_update(of=("self",))
+        .select_related("version", "campaign", "person")
         .filter(campaign=campaign, person=person)
         .first()
     )
@@ -146,12 +146,13 @@ def _member(campaign: SigningCampaign, person: Person, *, field: str) -> Campaig
 
 
 def _check_signable(campaign: SigningCampaign, member: CampaignMember) -> PolicyVersion:
-    status = SigningCampaign.objects.filter(pk=campaign.pk).values_list("status", flat=True)
-    if status.first() != CampaignStatus.OPEN:
+    """The member's version, if the campaign is open and the version signable (both as
+    just read with the member, not as the caller's objects say)."""
+    if member.campaign.status != CampaignStatus.OPEN:
         raise ValidationError({"campaign": f"{campaign} is not open for signing."})
-    if member.version_id is None:
+    version = member.version
+    if version is None:
         raise ValidationError({"version": f"{campaign} has no policy version for {member.person}."})
-    version = PolicyVersion.objects.get(pk=member.version_id)
     if not version.is_signable:
         raise ValidationError(
             {
@@ -162,22 +163,21 @@ def _check_signable(campaign: SigningCampaign, member: CampaignMember) -> Policy
     return version
 
 
-def _live(campaign: SigningCampaign, signer: Person, on_behalf_of: Person) -> Signature | None:
-    return (
-        Signature.objects.filter(
-            campaign=campaign, signer=signer, on_behalf_of=on_behalf_of, withdrawal__isnull=True
-        )
+def _previous(campaign: SigningCampaign, signer: Person, on_behalf_of: Person) -> list[Signature]:
+    """The signatures ``signer`` has made for ``on_behalf_of`` in ``campaign``, newest
+    attempt first, withdrawn or not."""
+    return list(
+        Signature.objects.filter(campaign=campaign, signer=signer, on_behalf_of=on_behalf_of)
+        .select_related("withdrawal")
         .order_by("-attempt")
-        .first()
     )
 
 
-def _next_attempt(campaign: SigningCampaign, signer: Person, on_behalf_of: Person) -> int:
-    """1 for a first signature; one more than the last after a withdrawal."""
-    top = Signature.objects.filter(
-        campaign=campaign, signer=signer, on_behalf_of=on_behalf_of
-    ).aggregate(top=Max("attempt"))["top"]
-    return (top or 0) + 1
+def _live_among(signatures: list[Signature]) -> Signature | None:
+    for signature in signatures:
+        if not hasattr(signature, "withdrawal"):
+            return signature
+    return None
 
 
 def _sign(
@@ -200,11 +200,12 @@ def _sign(
     """Record one signature (or return the live one already there) and refresh the member."""
     campaign = member.campaign
     on_behalf_of = member.person
-    existing = _live(campaign, signer, on_behalf_of)
+    previous = _previous(campaign, signer, on_behalf_of)
+    existing = _live_among(previous)
     if existing is not None:
         return existing
     text = documents.text_for(version, language)
-    attempt = _next_attempt(campaign, signer, on_behalf_of)
+    attempt = (previous[0].attempt if previous else 0) + 1
     try:
         with transaction.atomic():
             signature = Signature.objects.create(
@@ -228,7 +229,7 @@ def _sign(
             )
     except IntegrityError:
         # The same person signed at the same moment in another request: theirs stands.
-        concurrent = _live(campaign, signer, on_behalf_of)
+        concurrent = _live_among(_previous(campaign, signer, on_behalf_of))
         if concurrent is None:
             raise
         return concurrent
