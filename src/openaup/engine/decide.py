@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import datetime
 import functools
+import hashlib
 import ipaddress
 import sys
 import zoneinfo
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from openaup.engine.decision import Action, Decision, FilterRequest, RuleState
 from openaup.engine.expressions import compile_expression
 from openaup.engine.policy import Policy, Rule
-from openaup.engine.snapshot import URL_FLAG, Snapshot, key_hash
+from openaup.engine.snapshot import SET_MASK, URL_FLAG, Snapshot, key_hash
 from openaup.engine.urls import (
     authority_host,
     host_suffixes,
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = ["Engine", "fail_closed_decision"]
 
 HOST_CACHE_SIZE = 65536
+_blake2b = hashlib.blake2b
 _ALLOW_STATES = (RuleState.LOCKED_ALLOW, RuleState.ALLOW)
 
 
@@ -123,6 +126,7 @@ class Engine:
         self._tags = self.policy.category_tags
         self._clauses = self.policy.category_clauses
         self._tz = zoneinfo.ZoneInfo(self.policy.timezone) if self.policy.timezone else None
+        self._tables = snapshot.tables()
         self._host_hits = functools.lru_cache(maxsize=cache_size)(self._lookup_host)
         self._host_of = functools.lru_cache(maxsize=cache_size)(authority_host)
         self._verdict = functools.lru_cache(maxsize=cache_size)(self._host_verdict)
@@ -153,19 +157,29 @@ class Engine:
 
     # -- lookups -----------------------------------------------------------------------
     def _lookup_host(self, host: str) -> tuple[tuple[_Match, ...], tuple[str, ...]]:
-        snap = self.snapshot
+        # The hot path for a host not seen before: Snapshot.lookup() and key_hash() inlined.
+        index, keys, values = self._tables
+        sets = self.snapshot.category_sets
+        blake = _blake2b
+        from_bytes = int.from_bytes
         matches: list[_Match] = []
         url_hosts: list[str] = []
         suffixes = host_suffixes(host)
-        for depth, suffix in enumerate(suffixes):
-            value = snap.lookup(key_hash(suffix))
-            if value < 0:
-                continue
-            spec = len(suffixes) - depth
-            for lid in snap.lists_for(value):
-                matches.append(_Match(lid, suffix, spec))
-            if value & URL_FLAG:
-                url_hosts.append(suffix)
+        spec = len(suffixes)
+        for suffix in suffixes:
+            h = from_bytes(blake(suffix.encode()).digest()[:8], "little")
+            b = h >> 48
+            lo = index[b]
+            hi = index[b + 1]
+            if lo != hi:
+                i = bisect_left(keys, h, lo, hi)
+                if i < hi and keys[i] == h:
+                    value = values[i]
+                    for lid in sets[value & SET_MASK]:
+                        matches.append(_Match(lid, suffix, spec))
+                    if value & URL_FLAG:
+                        url_hosts.append(suffix)
+            spec -= 1
         return tuple(matches), tuple(url_hosts)
 
     def _lookup_urls(self, url_hosts: tuple[str, ...], path: str, query: str) -> list[_Match]:
@@ -223,10 +237,13 @@ class Engine:
         now = self._now(when)
         return tuple(s.active(now) for s in self.policy.schedules.values())
 
-    def _host_verdict(self, name: str, host: str, active: tuple[bool, ...]) -> Decision:
-        """The decision from the host's own matches (cached per profile, host, schedules)."""
-        hits, _url_hosts = self._host_hits(host)
-        return self._evaluate(self._profiles[name], list(hits), active)
+    def _host_verdict(
+        self, name: str, host: str, active: tuple[bool, ...]
+    ) -> tuple[Decision, tuple[_Match, ...], tuple[str, ...]]:
+        """The decision from the host's own matches (cached per profile, host and active
+        schedules), with the matches and the hosts that have URL rules."""
+        hits, url_hosts = self._host_hits(host)
+        return self._evaluate(self._profiles[name], list(hits), active), hits, url_hosts
 
     def _decide(self, request: FilterRequest, name: str) -> Decision:
         prof = self._profiles.get(name)
@@ -237,9 +254,8 @@ class Engine:
         if not host:
             return fail_closed_decision(name, "bad_url", self.policy)
         active = self._schedule_key(request.time) if prof.scheduled else ()
-        verdict: Decision = self._verdict(name, host, active)
+        verdict, hits, url_hosts = self._verdict(name, host, active)
         expressions = prof.expressions
-        url_hosts = self._host_hits(host)[1]
         if not url_hosts and not expressions:
             return verdict
         path, query = split_rest(rest) if rest else ("", "")
@@ -253,7 +269,7 @@ class Engine:
                     extra.append(_Match(expression.list_id, "", 0))
         if not extra:
             return verdict
-        return self._evaluate(prof, list(self._host_hits(host)[0]) + extra, active)
+        return self._evaluate(prof, [*hits, *extra], active)
 
     def _evaluate(
         self, prof: _CompiledProfile, matches: list[_Match], active: tuple[bool, ...]

@@ -183,6 +183,9 @@ class Snapshot:
     mtime_ns: int
     meta: dict[str, Any]
     _mm: mmap.mmap
+    _index: memoryview
+    _keys: memoryview
+    _values: memoryview
 
     def __init__(self) -> None:
         raise TypeError("use Snapshot.open(path)")
@@ -292,6 +295,11 @@ class Snapshot:
         if i < hi and keys[i] == h:
             return int(self._values[i])
         return -1
+
+    def tables(self) -> tuple[memoryview, memoryview, memoryview]:
+        """The bucket index (u32), the sorted keys (u64) and their values (u16), as views
+        over the mapped file, for callers that inline :meth:`lookup`."""
+        return self._index, self._keys, self._values
 
     def lists_for(self, value: int) -> tuple[int, ...]:
         """The list ids of a looked-up value (empty for a host that only has URL rules)."""

@@ -8,6 +8,7 @@ empty host, which a decision treats as an error (blocked unless the profile fail
 from __future__ import annotations
 
 import ipaddress
+import re
 from urllib.parse import unquote
 
 __all__ = [
@@ -108,21 +109,17 @@ def normalize_path(path: str) -> str:
     return path.lower().strip("/")
 
 
+_AUTHORITY = re.compile(r"\s*(?:[A-Za-z][A-Za-z0-9+.-]{0,15}://|//)?([^/?#\\]*)(.*)", re.DOTALL)
+
+
 def split_authority(url: str) -> tuple[str, str]:
     """The raw authority (``user@host:port``) and the rest (path, query, fragment) of a URL,
     a ``host:port`` (CONNECT) or a bare host. Never raises."""
-    text = url.strip()
-    scheme_end = text.find("://", 0, 20)
-    if scheme_end > 0:
-        text = text[scheme_end + 3 :]
-    elif text[:2] == "//":
-        text = text[2:]
-    cut = len(text)
-    for sep in "/?#\\":
-        i = text.find(sep, 0, cut)
-        if i >= 0:
-            cut = i
-    return text[:cut], text[cut:]
+    m = _AUTHORITY.match(url)
+    if m is None:  # pragma: no cover - the pattern matches every string
+        return "", ""
+    authority, rest = m.groups()
+    return authority, rest.rstrip()
 
 
 def authority_host(authority: str) -> str:
