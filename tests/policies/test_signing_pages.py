@@ -214,6 +214,7 @@ def test_a_guardian_without_educational_rights_has_nobody_to_sign_for(
     page = client.get(link_url(token))
     assert page.status_code == 200
     assert world.student_a1.display_name not in text_of(page)
+    assert "There is no child for you to sign for with this link." in text_of(page)
     response = client.post(
         link_url(token), sign_data(world, world.student_a1, full_name="Otto Guardian")
     )

@@ -477,7 +477,7 @@ class LinkConfirmationView(PublicView):
         language = _link_language(request, link.guardian)
         _use_language(request, language)
         still_open = link.is_usable() and link.campaign.is_open
-        rows, _policies = _children_rows(link.guardian, link.campaign, language)
+        rows, _policies = _children_rows(link.guardian, link.campaign, None)
         context = {
             "campaign": link.campaign,
             "guardian": link.guardian,
