@@ -363,3 +363,21 @@ def test_staff_report_by_school_and_title_with_csv(
     other.force_login(principal_b)
     response = other.get(reverse("policies:campaign-staff-report", args=[campaign.pk]))
     assert list(response.context["staff"]) == []
+
+
+def test_district_staff_see_sections_one_school_at_a_time(
+    world: World, campaign: Any, district_admin: Any, principal_a: Any
+) -> None:
+    page = Client()
+    page.force_login(district_admin)
+    url = reverse("policies:campaign-dashboard", args=[campaign.pk])
+    whole = page.get(url)
+    assert whole.context["sections"] == []
+    assert "Choose a school" in whole.content.decode()
+    one = page.get(url, {"school": world.school_a.pk})
+    assert [row.label for row in one.context["homerooms"]] == ["Grade 3 Homeroom"]
+    principal = Client()
+    principal.force_login(principal_a)
+    own = principal.get(url)
+    assert [row.label for row in own.context["homerooms"]] == ["Grade 3 Homeroom"]
+    assert own.context["homerooms"][0].completion.expected == 2

@@ -157,11 +157,17 @@ def by_grade(members: QuerySet[CampaignMember]) -> list[Row]:
 
 
 def by_section(
-    members: QuerySet[CampaignMember], user: Any, *, homerooms: bool = False
+    members: QuerySet[CampaignMember],
+    user: Any,
+    *,
+    homerooms: bool = False,
+    school: int | None = None,
 ) -> list[Row]:
-    """By the sections ``user`` may see (a teacher: their own), or only homerooms. A student
-    counts once in each of their sections."""
+    """By the sections ``user`` may see (a teacher: their own), or only homerooms, of one
+    school if given. A student counts once in each of their sections."""
     sections = Section.objects.visible_to(user).filter(is_active=True)
+    if school is not None:
+        sections = sections.filter(school_id=school)
     if homerooms:
         sections = sections.filter(class_type=ClassType.HOMEROOM)
     rows = (

@@ -23,6 +23,7 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from openaup.accounts.access import access_for
 from openaup.audit import services as audit
 from openaup.core.views import ScopedDetailView, ScopedListView, ScopedObjectActionView
 from openaup.directory.choices import Grade
@@ -159,7 +160,13 @@ class CampaignDashboardView(_CampaignPage):
         status = 200
         missing_page = None
         contacts: dict[int, list[GuardianLink]] = {}
+        # The district has thousands of sections: the district's staff see those of one
+        # school at a time (the school filter); principals and teachers see their own.
+        sections_school: int | None = None
+        show_sections = not access_for(user).sees_whole_district
         if form.is_valid():
+            sections_school = form.filters()["school"]
+            show_sections = show_sections or sections_school is not None
             missing = dashboards.missing_members(members, **form.filters())
             paginator = Paginator(missing, MISSING_PER_PAGE)
             missing_page = paginator.get_page(request.GET.get("page"))
@@ -172,8 +179,13 @@ class CampaignDashboardView(_CampaignPage):
             total=total,
             schools=schools,
             grades=dashboards.by_grade(members),
-            sections=dashboards.by_section(members, user),
-            homerooms=dashboards.by_section(members, user, homerooms=True),
+            show_sections=show_sections,
+            sections=dashboards.by_section(members, user, school=sections_school)
+            if show_sections
+            else [],
+            homerooms=dashboards.by_section(members, user, homerooms=True, school=sections_school)
+            if show_sections
+            else [],
             form=form,
             page_obj=missing_page,
             missing=[
