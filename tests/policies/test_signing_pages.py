@@ -18,7 +18,8 @@ from openaup.directory.models import GuardianLink
 from openaup.policies import services
 from openaup.policies.choices import Audience, SignatureMethod, SignerRole
 from openaup.policies.models import PolicyVersion, Signature, SigningCampaign, SigningLink
-from tests.directory.factories import EnrollmentFactory, StudentFactory
+from tests.accounts.factories import UserFactory
+from tests.directory.factories import EnrollmentFactory, GuardianLinkFactory, StudentFactory
 from tests.personas import World
 from tests.policies.factories import PolicyTextFactory, PolicyVersionFactory
 
@@ -166,10 +167,15 @@ def test_signing_for_two_children_records_two_signatures_then_confirms(
         assert f'href="{receipt}"' in done.content.decode()
         assert f"Receipt for {signature.on_behalf_of.display_name} (PDF)" in text
 
-    # The link is used up: opening it again says so, and signs nothing more.
+    # The link is used up: opening it again says so, signs nothing more, and leads back to
+    # the receipts.
     again = client.get(link_url(token))
     assert again.status_code == 410
     assert "already been used" in text_of(again)
+    assert f'href="{response["Location"]}"' in again.content.decode()
+    again = client.post(link_url(token), sign_data(world, world.student_a1))
+    assert again.status_code == 410
+    assert Signature.objects.count() == 2
 
 
 @pytest.mark.parametrize(
@@ -615,3 +621,42 @@ def test_a_signed_in_person_can_read_and_sign_in_spanish(
     client.post(MY_SIGNING, {"form": "self", "campaign": signing_round.campaign.pk, "agree": "on"})
     assert Signature.objects.get().language == "es"
     assert "Gracias: su firma quedó registrada." in text_of(client.get(MY_SIGNING))
+
+
+def test_signing_twice_keeps_one_signature(
+    client: Client, world: World, signing_round: Round, student: Any
+) -> None:
+    client.force_login(student)
+    data = {"form": "self", "campaign": signing_round.campaign.pk, "agree": "on"}
+    assert client.post(MY_SIGNING, data).status_code == 302
+    assert client.post(MY_SIGNING, data).status_code == 302
+    assert Signature.objects.count() == 1
+
+
+def test_a_retired_version_cannot_be_signed(
+    client: Client, world: World, signing_round: Round
+) -> None:
+    PolicyVersion.objects.filter(pk=signing_round.grades_3_5.pk).update(status="retired")
+    link, token = issue(signing_round, world.guardian_person)
+    response = client.post(link_url(token), sign_data(world, world.student_a1, world.student_b1))
+    assert response.status_code == 400
+    assert "can no longer be signed" in text_of(response)
+    assert not Signature.objects.exists()
+    link.refresh_from_db()
+    assert link.used_at is None
+
+
+def test_an_adult_student_signs_alone(client: Client, world: World, signing_round: Round) -> None:
+    adult: Any = StudentFactory(
+        school=world.school_b, grade="12", given_name="Ada", birth_date=datetime.date(2000, 1, 1)
+    )
+    GuardianLinkFactory(student=adult, guardian=world.guardian_person)
+    services.sync_members(campaign=signing_round.campaign)
+    _link, token = issue(signing_round, world.guardian_person)
+    assert "Ada" not in text_of(client.get(link_url(token)))
+    client.force_login(UserFactory(username="ada", person=adult))
+    page = client.get(MY_SIGNING)
+    assert "Your signature: 2026-27 AUP" in text_of(page)
+    client.post(MY_SIGNING, {"form": "self", "campaign": signing_round.campaign.pk, "agree": "on"})
+    signature = Signature.objects.get()
+    assert (signature.signer, signature.on_behalf_of) == (adult, adult)

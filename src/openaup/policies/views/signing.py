@@ -386,6 +386,11 @@ def _link_error(request: HttpRequest, token: str, reason: str) -> HttpResponse:
         "explanation": explanation,
         "reason": reason,
         "languages": _language_links(request, language),
+        "done_url": (
+            reverse("policies:sign-link-done", kwargs={"token": token})
+            if link is not None and _receipt_signatures(link).exists()
+            else ""
+        ),
     }
     return render(request, "policies/signing/link_error.html", context, status=status)
 
