@@ -1,25 +1,26 @@
 """The decision log: a bounded queue and one writer thread; files by day.
 
-``submit()`` never waits on the disk: it puts one small tuple on a bounded queue, and when
-the queue is full (the writer cannot keep up, or the disk failed) the entry is dropped and
-counted. The writer appends tab-separated lines to ``<dir>/YYYY-MM-DD.tsv`` (the day of the
+``submit()`` never waits on the disk: it appends one small tuple to a bounded queue, and
+when the queue is full (the writer cannot keep up, or the disk failed) the entry is dropped
+and counted. The writer appends tab-separated lines to ``<dir>/YYYY-MM-DD.tsv`` (the day of the
 decision, UTC), each file starting with a header line; see ``docs/engine.md``.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime
+import functools
 import os
-import queue
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import TextIO, cast
+from typing import TextIO
 
 from openaup.engine.decision import Decision, FilterRequest
-from openaup.engine.urls import split_url
+from openaup.engine.urls import authority_host, split_authority
 
 __all__ = ["COLUMNS", "DecisionLog", "default_log_dir"]
 
@@ -29,7 +30,6 @@ COLUMNS = (
 )  # fmt: skip
 HEADER = "#" + "\t".join(COLUMNS) + "\n"
 _Entry = tuple[float, FilterRequest, Decision]
-_STOP = object()
 
 
 def default_log_dir() -> Path:
@@ -38,45 +38,82 @@ def default_log_dir() -> Path:
     return Path(os.environ.get("OPENAUP_DATA_DIR", "var")) / "filter-log"
 
 
+_CONTROL = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
+
+
 def _clean(value: str) -> str:
     if not value:
         return "-"
-    if "\t" in value or "\n" in value or "\r" in value:
-        value = value.replace("\t", " ").replace("\n", " ").replace("\r", " ")
-    return value
+    if value.isprintable():
+        return value
+    return "".join(c if c.isprintable() else " " for c in value.translate(_CONTROL))
+
+
+@functools.lru_cache(maxsize=4096)
+def _host(authority: str) -> str:
+    return authority_host(authority)
+
+
+@functools.lru_cache(maxsize=4)
+def _second(stamp: int) -> str:
+    return datetime.datetime.fromtimestamp(stamp, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def format_line(stamp: float, request: FilterRequest, decision: Decision) -> str:
-    """One log line (ends with a newline). The URL is logged without its query string."""
-    host, path, _query = split_url(request.url)
-    url = f"{host}/{path}" if host else request.url.split("?", 1)[0][:500]
-    when = datetime.datetime.fromtimestamp(stamp, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    fields = (
-        when, request.client_ip, request.user, decision.profile, host, url[:2000],
-        decision.action.value, decision.category, decision.rule, decision.tag, decision.reason,
-        decision.list_name,
-    )  # fmt: skip
-    return "\t".join(_clean(f) for f in fields) + "\n"
+    """One log line (ends with a newline). The URL is logged without its query string or
+    fragment, and without user info or port; an empty field is ``-``."""
+    authority, rest = split_authority(request.url)
+    host = _host(authority)
+    if "?" in rest or "#" in rest:
+        rest = rest.split("?", 1)[0].split("#", 1)[0]
+    url = f"{host}{rest}"[:2000] if host else request.url.split("?", 1)[0][:2000]
+    second = int(stamp)
+    line = (
+        f"{_second(second)}.{int((stamp - second) * 1000):03d}Z\t{request.client_ip or '-'}\t"
+        f"{request.user or '-'}\t{decision.profile or '-'}\t{host or '-'}\t{url or '-'}\t"
+        f"{decision.action.value}\t{decision.category or '-'}\t{decision.rule or '-'}\t"
+        f"{decision.tag or '-'}\t{decision.reason or '-'}\t{decision.list_name or '-'}"
+    )
+    if line.count("\t") != len(COLUMNS) - 1 or not line.isprintable():
+        # a tab, newline or other control character in a field: clean every field
+        fields = line.split("\t")
+        head = fields[0]
+        client_ip, user = _clean(request.client_ip), _clean(request.user)
+        line = "\t".join(
+            [head, client_ip, user]
+            + [_clean(v) for v in (decision.profile, host, url, decision.action.value,
+                                  decision.category, decision.rule, decision.tag,
+                                  decision.reason, decision.list_name)]
+        )  # fmt: skip
+    return line + "\n"
 
 
 class DecisionLog:
-    """Start with :meth:`start` (or ``with``); :meth:`close` flushes and stops the writer.
+    """Start with :meth:`start` (or ``with``); :meth:`close` writes what is queued and stops
+    the writer.
 
-    ``dropped`` counts entries lost (queue full or write error); ``written`` counts lines
-    written; :meth:`stats` gives both for a helper's shutdown line."""
+    :meth:`submit` appends to a bounded in-memory queue (a ``deque``: no lock, no wake-up
+    per entry); the writer thread wakes every ``flush_seconds``, or early when the queue is
+    half full, formats the batch and appends it to the day's file. ``dropped`` counts
+    entries lost (queue full, or a write error), ``written`` lines written; :meth:`stats`
+    gives both for a helper's shutdown line."""
 
     def __init__(
         self,
         directory: Path | str | None = None,
         *,
         max_queue: int = 65536,
-        flush_seconds: float = 1.0,
+        flush_seconds: float = 0.5,
     ) -> None:
         self.directory = Path(directory) if directory is not None else default_log_dir()
         self.dropped = 0
         self.written = 0
         self.errors = 0
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=max_queue)
+        self.max_queue = max_queue
+        self._queue: collections.deque[_Entry] = collections.deque()
+        self._high = max(1, max_queue // 2)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
         self._flush_seconds = flush_seconds
         self._thread: threading.Thread | None = None
         self._last_report = 0.0
@@ -84,16 +121,21 @@ class DecisionLog:
 
     def start(self) -> DecisionLog:
         if self._thread is None:
+            self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="decision-log", daemon=True)
             self._thread.start()
         return self
 
     def submit(self, request: FilterRequest, decision: Decision) -> None:
         """Queue one decision; never blocks. A full queue drops the entry and counts it."""
-        try:
-            self._queue.put_nowait((time.time(), request, decision))
-        except queue.Full:
-            self._drop(1, "queue full")
+        queued = self._queue
+        size = len(queued)
+        if size >= self.max_queue:
+            self._drop(1, "queue full: the writer cannot keep up")
+            return
+        queued.append((time.time(), request, decision))
+        if size == self._high:
+            self._wake.set()
 
     def _drop(self, n: int, why: str) -> None:
         with self._lock:
@@ -112,7 +154,8 @@ class DecisionLog:
 
     def _open(self, day: str, current: TextIO | None) -> TextIO:
         if current is not None:
-            current.close()
+            with contextlib.suppress(OSError):
+                current.close()
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / f"{day}.tsv"
         handle = open(path, "a", encoding="utf-8", buffering=1 << 16)  # noqa: SIM115
@@ -123,29 +166,17 @@ class DecisionLog:
     def _run(self) -> None:
         handle: TextIO | None = None
         day = ""
-        get = self._queue.get
-        last_flush = time.monotonic()
+        queued = self._queue
+        popleft = queued.popleft
         while True:
-            try:
-                item = get(timeout=self._flush_seconds)
-            except queue.Empty:
-                item = None
-            batch: list[object] = [] if item is None else [item]
-            while len(batch) < 4096:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            stop = False
+            stopping = self._stop.is_set()
+            if not stopping:
+                self._wake.wait(self._flush_seconds)
+                self._wake.clear()
             lines: list[str] = []
-            for entry in batch:
-                if entry is _STOP:
-                    stop = True
-                    continue
-                stamp, request, decision = cast(_Entry, entry)
-                entry_day = datetime.datetime.fromtimestamp(stamp, datetime.UTC).strftime(
-                    "%Y-%m-%d"
-                )
+            for _ in range(len(queued)):
+                stamp, request, decision = popleft()
+                entry_day = _second(int(stamp))[:10]
                 if entry_day != day and lines:
                     handle = self._write(handle, day, lines)
                     lines = []
@@ -153,19 +184,15 @@ class DecisionLog:
                 lines.append(format_line(stamp, request, decision))
             if lines:
                 handle = self._write(handle, day, lines)
-            now = time.monotonic()
-            if handle is not None and (stop or now - last_flush >= self._flush_seconds):
+            if handle is not None:
                 try:
                     handle.flush()
                 except OSError:
                     self.errors += 1
-                last_flush = now
-            if stop:
+            if stopping and not queued:
                 if handle is not None:
-                    try:
+                    with contextlib.suppress(OSError):
                         handle.close()
-                    except OSError:
-                        self.errors += 1
                 return
 
     def _write(self, handle: TextIO | None, day: str, lines: list[str]) -> TextIO | None:
@@ -184,8 +211,8 @@ class DecisionLog:
         """Write what is queued and stop the writer (waits at most ``timeout`` seconds)."""
         if self._thread is None:
             return
-        with contextlib.suppress(queue.Full):
-            self._queue.put(_STOP, timeout=timeout)
+        self._stop.set()
+        self._wake.set()
         self._thread.join(timeout)
         self._thread = None
 

@@ -109,7 +109,7 @@ def normalize_path(path: str) -> str:
     return path.lower().strip("/")
 
 
-_AUTHORITY = re.compile(r"\s*(?:[A-Za-z][A-Za-z0-9+.-]{0,15}://|//)?([^/?#\\]*)(.*)", re.DOTALL)
+_AUTHORITY = re.compile(r"\s*(?:[A-Za-z][A-Za-z0-9+.-]{0,15}://|//)?([^/?#\\]*)")
 
 
 def split_authority(url: str) -> tuple[str, str]:
@@ -118,8 +118,7 @@ def split_authority(url: str) -> tuple[str, str]:
     m = _AUTHORITY.match(url)
     if m is None:  # pragma: no cover - the pattern matches every string
         return "", ""
-    authority, rest = m.groups()
-    return authority, rest.rstrip()
+    return m.group(1), url[m.end() :]
 
 
 def authority_host(authority: str) -> str:
