@@ -29,6 +29,7 @@ from openaup.core.api import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from openaup.core.middleware import client_ip
 from openaup.directory.choices import PersonStatus
 from openaup.directory.models import Person
+from openaup.policies.api_documents import PolicyVersionViewSet
 from openaup.policies.choices import MemberKind
 from openaup.policies.dashboards import COUNTS
 from openaup.policies.models import (
@@ -284,4 +285,5 @@ class SignatureViewSet(
 ROUTES: list[tuple[str, Any, str]] = [
     ("campaigns", CampaignViewSet, "campaign"),
     ("signatures", SignatureViewSet, "signature"),
+    ("policy-versions", PolicyVersionViewSet, "policy-version"),
 ]
