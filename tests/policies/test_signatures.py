@@ -453,3 +453,15 @@ def test_raw_sql_cannot_change_or_delete_signatures(
     assert Signature.objects.count() == 3
     assert SignatureWithdrawal.objects.filter(reason="changed").count() == 0
     assert SignatureWithdrawal.objects.count() == 2
+
+
+def test_a_version_without_text_cannot_be_signed(
+    campaign: SigningCampaign, versions: Versions, student: Any
+) -> None:
+    from openaup.policies.models import PolicyText
+
+    PolicyText.objects.filter(version=versions.grades_3_5).delete()
+    with pytest.raises(ValidationError) as error:
+        student_signs(campaign, student)
+    assert "has no text to sign" in error.value.message_dict["version"][0]
+    assert not Signature.objects.exists()

@@ -28,6 +28,7 @@ from openaup.policies.choices import (
 )
 from openaup.policies.models import (
     CampaignMember,
+    PolicyText,
     PolicyVersion,
     Signature,
     SignatureWithdrawal,
@@ -204,7 +205,10 @@ def _sign(
     existing = _live_among(previous)
     if existing is not None:
         return existing
-    text = documents.text_for(version, language)
+    try:
+        text = documents.text_for(version, language)
+    except PolicyText.DoesNotExist as error:
+        raise ValidationError({"version": f"{version} has no text to sign."}) from error
     attempt = (previous[0].attempt if previous else 0) + 1
     try:
         with transaction.atomic():
