@@ -123,6 +123,7 @@ def test_one_page_for_all_of_a_guardians_children(
     # Each child's version, readable on the page: the student one and the all-users one.
     assert "The grades 3-5 rules in English." in text
     assert "The everyone rules in English." in text
+    assert "(for students: Grade 3 to Grade 5)" in text
     assert f'href="#policy-{signing_round.campaign.pk}-{signing_round.grades_3_5.pk}"' in (
         response.content.decode()
     )

@@ -180,6 +180,21 @@ def grade_label(code: str) -> str:
     return str(Grade(code).label) if code in Grade.values else code
 
 
+def audience_label(version: PolicyVersion) -> str:
+    """Whom a version is written for, in the page's language ("" for all users)."""
+    if version.audience == Audience.STAFF:
+        return _("for staff")
+    if version.audience != Audience.STUDENTS:
+        return ""
+    if not version.grade_low:
+        return _("for students")
+    low = grade_label(version.grade_low)
+    high = grade_label(version.grade_high or version.grade_low)
+    if low == high:
+        return _("for students: %(grade)s") % {"grade": low}
+    return _("for students: %(low)s to %(high)s") % {"low": low, "high": high}
+
+
 # -- what a page shows -----------------------------------------------------------------------
 
 
@@ -192,6 +207,7 @@ class PolicyToRead:
     body_html: str
     language: str
     anchor: str
+    audience: str
 
 
 @dataclass(frozen=True)
@@ -235,6 +251,7 @@ def _policy_to_read(
         version=version,
         title=text.title,
         body_html=nest_headings(text.body_html, below),
+        audience=audience_label(version),
         language=text.language,
         anchor=f"policy-{campaign_id}-{version.pk}",
     )
