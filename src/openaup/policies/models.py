@@ -359,7 +359,16 @@ class Signature(models.Model):
 
     Signatures are never changed or deleted (the ORM refuses, and database triggers refuse
     raw SQL); a signature made in error is withdrawn by a :class:`SignatureWithdrawal`, after
-    which the same person may sign again (``attempt`` counts up)."""
+    which the same person may sign again (``attempt`` counts up).
+
+    The triggers (migration ``0002_signatures_are_permanent``) refuse every ``UPDATE`` of a
+    signature or a withdrawal. On PostgreSQL they refuse every ``DELETE`` too; ``TRUNCATE``,
+    which row triggers do not see, is how a test database is emptied, and the application's
+    database role should not hold that privilege (``docs/deploy.md``). SQLite has no
+    ``TRUNCATE``: it empties a table by deleting its rows oldest first, so there the trigger
+    lets only the oldest remaining row go and refuses to delete any other. Every signature
+    also has its ``signature.recorded`` event in the hash-chained audit trail, so a
+    signature missing from the front of the table still shows."""
 
     campaign = models.ForeignKey(
         SigningCampaign, on_delete=models.PROTECT, related_name="signatures"
