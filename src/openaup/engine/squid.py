@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -69,6 +70,8 @@ __all__ = [
 CHECK_SECONDS = 0.25
 ALARM_SECONDS = 30.0
 READ_SIZE = 1 << 16
+TAIL_CACHE = 1 << 16
+_FAILED_RULES = frozenset({"fail_closed", "fail_open"})
 MAX_LINE = 1 << 16
 
 
@@ -247,8 +250,13 @@ def _channel(tokens: list[str]) -> str:
     return ""
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9/:._-]+\Z").match
+
+
 def _enc(value: str) -> str:
-    return quote(value, safe="/:._-") if value else "-"
+    if not value:
+        return "-"
+    return value if _PLAIN(value) else quote(value, safe="/:._-")
 
 
 class AclProtocol:
@@ -342,6 +350,7 @@ class Helper:
         self.alarm = alarm or holder.alarm
         self.lines = 0
         self.failures = 0
+        self._tails: dict[tuple[str, ...], bytes] = {}
 
     def _fail(self, parsed: Parsed, reason: str) -> str:
         self.failures += 1
@@ -355,6 +364,14 @@ class Helper:
         if log is not None and parsed.request is not None:
             log.submit(parsed.request, decision)
         return self.protocol.answer(parsed, decision, True)
+
+    def _failed_decision(self, decision: Decision, line: str) -> None:
+        self.failures += 1
+        self.alarm(
+            decision.reason,
+            f"{self.protocol.name}: no decision ({decision.reason}) for the line "
+            f"{line[:200]!r}; answered {decision.action.value}",
+        )
 
     def answer_line(self, raw: bytes) -> str:
         """The answer to one request line (without its newline). Never raises."""
@@ -373,14 +390,9 @@ class Helper:
             if engine is None:
                 return self._fail(parsed, "no_snapshot")
             decision = engine.decide(parsed.request, self.profile)
-            failed = decision.rule in ("fail_closed", "fail_open")
+            failed = decision.rule in _FAILED_RULES
             if failed:
-                self.failures += 1
-                self.alarm(
-                    decision.reason,
-                    f"{self.protocol.name}: no decision ({decision.reason}) for the line "
-                    f"{line[:200]!r}; answered {decision.action.value}",
-                )
+                self._failed_decision(decision, line)
             return self.protocol.answer(parsed, decision, failed)
         except Exception as exc:  # every line gets an answer, blocked on error
             self.alarm("internal", f"{self.protocol.name}: internal error: {exc!r}")
@@ -393,6 +405,61 @@ class Helper:
                     if isinstance(self.protocol, AclProtocol)
                     else f"{head}OK status=302 url={quote(self.protocol.block_url, safe='')}"
                 )
+
+    def answer_batch(self, lines: list[bytes]) -> bytes:
+        """The answers to ``lines``, each ending with a newline.
+
+        Plain ``external_acl_type`` lines with a usable snapshot take a short path (the
+        answer text is kept per distinct answer, so a line costs little beyond its
+        decision); anything else goes through :meth:`answer_line`."""
+        engine = self.holder.engine
+        if engine is None or not isinstance(self.protocol, AclProtocol):
+            return "".join(self.answer_line(raw) + "\n" for raw in lines).encode("utf-8", "replace")
+        decide = engine.decide
+        profile = self.profile
+        tails = self._tails
+        answer = self.protocol.answer
+        out: list[bytes] = []
+        append = out.append
+        for raw in lines:
+            tokens = raw.split()
+            head = b""
+            if tokens and tokens[0].isdigit():
+                head = tokens[0] + b" "
+                del tokens[0]
+            if len(tokens) < 3 or tokens[2] == b"-" or len(raw) > MAX_LINE or not raw.isascii():
+                append(self.answer_line(raw).encode("utf-8", "replace") + b"\n")
+                continue
+            ip, user, url = tokens[0], tokens[1], tokens[2]
+            try:
+                request = FilterRequest(
+                    url=unquote(url.decode()) if b"%" in url else url.decode(),
+                    client_ip="" if ip == b"-" else ip.decode(),
+                    user=""
+                    if user == b"-"
+                    else (unquote(user.decode()) if b"%" in user else user.decode()),
+                )
+                if not request.url:
+                    raise ValueError("no URL")
+                decision = decide(request, profile)
+                d = decision
+                key = (d.action, d.reason, d.category, d.tag, d.profile, d.rule)
+                tail = tails.get(key)
+                if tail is None:
+                    if d.rule in _FAILED_RULES:
+                        self._failed_decision(d, raw.decode())
+                        text = answer(Parsed("", request), d, True).encode()
+                        append(head + text + b"\n")
+                        continue
+                    if len(tails) >= TAIL_CACHE:
+                        tails.clear()
+                    tail = answer(Parsed("", request), d, False).encode() + b"\n"
+                    tails[key] = tail
+                self.lines += 1
+                append(head + tail)
+            except Exception:
+                append(self.answer_line(raw).encode("utf-8", "replace") + b"\n")
+        return b"".join(out)
 
 
 def serve(helper: Helper, stdin: BinaryIO | int, stdout: BinaryIO | int) -> int:
@@ -420,9 +487,7 @@ def serve(helper: Helper, stdin: BinaryIO | int, stdout: BinaryIO | int) -> int:
             continue
         *lines, pending = pending.split(b"\n")
         holder.refresh()
-        answers = [helper.answer_line(line) for line in lines]
-        answers.append("")
-        _write_all(out_fd, "\n".join(answers).encode("utf-8", "replace"))
+        _write_all(out_fd, helper.answer_batch(lines))
 
 
 def _write_all(fd: int, data: bytes) -> None:
