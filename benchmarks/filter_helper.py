@@ -25,6 +25,8 @@ import os
 import platform
 import random
 import resource
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -46,6 +49,7 @@ from openaup.engine.lists import ListSource, discover  # noqa: E402
 from openaup.engine.log import DecisionLog  # noqa: E402
 from openaup.engine.policy import parse_policy  # noqa: E402
 from openaup.engine.snapshot import Snapshot  # noqa: E402
+from openaup.engine.urls import split_url  # noqa: E402
 
 DEFAULT_UT1 = ROOT.parent / "shared" / "data" / "ut1"
 OUT = ROOT / "benchmarks" / "out"
@@ -166,18 +170,22 @@ def _decide_all(engine: Engine, stream: list[str]) -> tuple[float, int]:
 
 
 def measure_decisions(ctx: Context) -> dict[str, Any]:
-    """Decisions per second in one process: first pass (every host new to the cache),
-    second pass (hosts cached), and the first pass again with the decision log on."""
+    """Decisions per second in one process: the stream once with a fresh engine (``cold``),
+    again with its caches filled (``warm``), a stream where every host is new to the engine
+    (``new_hosts``), and the first pass again with the decision log on."""
     assert ctx.snapshot is not None
     figures: dict[str, Any] = {"requests": len(ctx.stream)}
+    unique = request_stream(ctx.reference(), len(ctx.stream), seed=99, sites=None)
     with Snapshot.open(ctx.snapshot) as snap:
         engine = Engine(snap)
         cold, blocked = _decide_all(engine, ctx.stream)
         warm, _ = _decide_all(engine, ctx.stream)
+        new_hosts, _ = _decide_all(Engine(snap), unique)
         figures.update(
             blocked=blocked,
             cold_per_second=round(len(ctx.stream) / cold),
             warm_per_second=round(len(ctx.stream) / warm),
+            new_hosts_per_second=round(len(unique) / new_hosts),
         )
         log_dir = ctx.work / "filter-log"
         log = DecisionLog(log_dir).start()
@@ -211,6 +219,294 @@ def measure_reference(ctx: Context) -> dict[str, Any]:
             "examples": differences[:5]}  # fmt: skip
 
 
+# -- side by side with squidGuard, and the Squid helper as a process ----------------------
+# Both programs read the same request stream from a file on stdin and write their answers
+# to a file: squidGuard as a url_rewrite helper (one line at a time), ours as the
+# external_acl_type helper with the decision log on.
+
+SQUIDGUARD = shutil.which("squidGuard") or "/usr/bin/squidGuard"
+_SQUIDGUARD_CONF: dict[Path, Path] = {}
+
+
+def _escaped(url: str) -> str:
+    """The URL as Squid passes it on: no spaces, no raw bytes outside ASCII."""
+    return quote(url, safe="/:?&=@[]!$'()*+,;-._~%#")
+
+
+def _stream_file(ctx: Context, kind: str, channels: bool = False) -> Path:
+    path = ctx.work / f"stream-{kind}{'-channels' if channels else ''}.txt"
+    if not path.exists():
+        with path.open("w") as out:
+            for n, url in enumerate(ctx.stream):
+                url = _escaped(url)
+                if kind == "squidguard":
+                    method = "CONNECT" if "://" not in url else "GET"
+                    out.write(f"{url} 10.0.0.1/- - {method} myip=127.0.0.1 myport=3128\n")
+                else:
+                    head = f"{n % 32} " if channels else ""
+                    out.write(f"{head}10.0.0.1 - {url} -\n")
+    return path
+
+
+def _helper_cmd(ctx: Context, log_dir: Path) -> list[str]:
+    """``aup filter squid-acl`` on the benchmark snapshot, decision log on."""
+    assert ctx.snapshot is not None
+    return [sys.executable, "-m", "openaup.engine.cli", "squid-acl",
+            "--snapshot", str(ctx.snapshot), "--log-dir", str(log_dir)]  # fmt: skip
+
+
+def _run_helper(cmd: list[str], stdin: Path, stdout: Path) -> dict[str, Any]:
+    """Run ``cmd`` with a file on stdin; wall time, CPU time and peak memory of the process."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    with stdin.open("rb") as src, stdout.open("wb") as dst:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdin=src, stdout=dst, stderr=subprocess.DEVNULL, env=env)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    lines = sum(1 for _ in stdin.open("rb"))
+    cpu = usage.ru_utime + usage.ru_stime
+    return {
+        "exit": proc.returncode,
+        "lines": lines,
+        "seconds": round(wall, 2),
+        "cpu_seconds": round(cpu, 2),
+        "lines_per_second": round(lines / wall),
+        "lines_per_cpu_second": round(lines / cpu) if cpu else None,
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+    }
+
+
+def _squidguard_conf(ctx: Context) -> Path:
+    """squidGuard's configuration and lists (copied: it writes its .db files beside them)."""
+    if ctx.work in _SQUIDGUARD_CONF:
+        return _SQUIDGUARD_CONF[ctx.work]
+    base = ctx.work / "squidguard"
+    dests: dict[str, list[str]] = {}
+    kinds = {"domains": "domainlist", "urls": "urllist", "expressions": "expressionlist"}
+    for source in ctx.sources:
+        if source.kind not in kinds or source.path.stat().st_size == 0:
+            continue
+        target = base / "db" / source.category / source.kind
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source.path, target)
+        dests.setdefault(source.category, []).append(
+            f"    {kinds[source.kind]} {source.category}/{source.kind}"
+        )
+    (base / "log").mkdir(parents=True, exist_ok=True)
+    lines = [f"dbhome {base / 'db'}", f"logdir {base / 'log'}", ""]
+    for category in ctx.categories:
+        if category in dests:
+            lines += [f"dest {category} {{", *dests[category], "}", ""]
+    passes = " ".join(f"!{c}" for c in ctx.categories if c in dests)
+    lines += [
+        "acl {",
+        "    default {",
+        f"        pass {passes} all",
+        "        redirect http://block.test/blocked?url=%u",
+        "    }",
+        "}",
+    ]
+    conf = base / "squidGuard.conf"
+    conf.write_text("\n".join(lines) + "\n")
+    _SQUIDGUARD_CONF[ctx.work] = conf
+    return conf
+
+
+def measure_squidguard_compile(ctx: Context) -> dict[str, Any]:
+    """``squidGuard -C all``: time and the size of the .db files."""
+    conf = _squidguard_conf(ctx)
+    started = time.perf_counter()
+    done = subprocess.run([SQUIDGUARD, "-C", "all", "-c", str(conf)], capture_output=True)
+    seconds = time.perf_counter() - started
+    dbs = list((conf.parent / "db").rglob("*.db"))
+    return {
+        "command": f"squidGuard -C all -c {conf.name}",
+        "exit": done.returncode,
+        "seconds": round(seconds, 2),
+        "db_files": len(dbs),
+        "db_bytes": sum(p.stat().st_size for p in dbs),
+    }
+
+
+def measure_squidguard_stream(ctx: Context) -> dict[str, Any]:
+    """squidGuard on the request stream (url_rewrite lines), as a process."""
+    conf = _squidguard_conf(ctx)
+    if not list((conf.parent / "db").rglob("*.db")):
+        measure_squidguard_compile(ctx)
+    figures = _run_helper(
+        [SQUIDGUARD, "-c", str(conf)],
+        _stream_file(ctx, "squidguard"),
+        ctx.work / "answers-squidguard.txt",
+    )
+    log = (conf.parent / "log" / "squidGuard.log").read_text(errors="replace")
+    figures["emergency_mode"] = "emergency" in log.lower()
+    return figures
+
+
+def measure_helper_stream(ctx: Context) -> dict[str, Any]:
+    """Our squid-acl helper on the same stream, decision log on, as a process."""
+    assert ctx.snapshot is not None
+    log_dir = ctx.work / "helper-log"
+    cmd = _helper_cmd(ctx, log_dir)
+    figures = _run_helper(cmd, _stream_file(ctx, "acl"), ctx.work / "answers-helper.txt")
+    figures["log_lines"] = sum(
+        sum(1 for _ in p.open()) - 1 for p in log_dir.glob("*.tsv")
+    )  # fmt: skip
+    figures["snapshot_bytes"] = ctx.snapshot.stat().st_size
+    sg = ctx.results.get("squidguard_stream")
+    if sg:
+        figures["times_squidguard_wall"] = round(
+            figures["lines_per_second"] / sg["lines_per_second"], 2
+        )
+        if sg.get("lines_per_cpu_second") and figures.get("lines_per_cpu_second"):
+            figures["times_squidguard_cpu"] = round(
+                figures["lines_per_cpu_second"] / sg["lines_per_cpu_second"], 2
+            )
+    return figures
+
+
+def _parents_with_listed_children(ref: Reference) -> set[str]:
+    """Listed domains whose list also holds one of their sub-domains (squidGuard's blind spot)."""
+    out: set[str] = set()
+    for domain, lists in ref.domains.items():
+        labels = domain.split(".")
+        for i in range(1, len(labels) - 1):
+            parent = ".".join(labels[i:])
+            if lists & ref.domains.get(parent, set()):
+                out.add(parent)
+    return out
+
+
+def measure_side_by_side_decisions(ctx: Context) -> dict[str, Any]:
+    """Ours and squidGuard's answers to the stream against the reference implementation."""
+    ours_path = ctx.work / "answers-helper.txt"
+    sg_path = ctx.work / "answers-squidguard.txt"
+    if not ours_path.exists():
+        measure_helper_stream(ctx)
+    if not sg_path.exists():
+        measure_squidguard_stream(ctx)
+    ref = ctx.reference()
+    wanted = set(ctx.categories)
+    ours = [line.split(" ", 1)[0] == "ERR" for line in ours_path.read_text().splitlines()]
+    sg = [line.startswith("OK") for line in sg_path.read_text().splitlines()]
+    parents = _parents_with_listed_children(ref)
+    figures: dict[str, Any] = {
+        "requests": len(ctx.stream),
+        "answers_ours": len(ours),
+        "answers_squidguard": len(sg),
+    }
+    ours_diff: list[str] = []
+    sg_missed: list[str] = []
+    sg_missed_subdomain: list[str] = []
+    sg_extra: list[str] = []
+    subdomain_case = 0
+    blocked = 0
+    for url, got, sg_got in zip(ctx.stream, ours, sg, strict=False):
+        expected = ref.blocked(url, wanted)
+        blocked += expected
+        if got != expected:
+            ours_diff.append(url)
+        host = split_url(url)[0]
+        labels = host.split(".")
+        in_case = (
+            expected
+            and host not in ref.domains
+            and any(".".join(labels[i:]) in parents for i in range(1, len(labels) - 1))
+        )
+        subdomain_case += in_case
+        if expected and not sg_got:
+            sg_missed.append(url)
+            if in_case:
+                sg_missed_subdomain.append(url)
+        elif sg_got and not expected:
+            sg_extra.append(url)
+    figures.update(
+        reference_blocked=blocked,
+        ours_differences=len(ours_diff),
+        ours_difference_examples=ours_diff[:5],
+        squidguard_missed=len(sg_missed),
+        subdomain_case_requests=subdomain_case,
+        squidguard_missed_subdomain_case=len(sg_missed_subdomain),
+        squidguard_missed_examples=sg_missed[:5],
+        squidguard_extra_blocks=len(sg_extra),
+        squidguard_extra_examples=sg_extra[:5],
+    )
+    return figures
+
+
+def _pump(proc: subprocess.Popen[bytes], lines: list[bytes], in_flight: int) -> int:
+    """Send ``lines`` ``in_flight`` at a time, each batch answered before the next is sent."""
+    assert proc.stdin is not None
+    assert proc.stdout is not None
+    in_fd, out_fd = proc.stdin.fileno(), proc.stdout.fileno()
+    answered = 0
+    for i in range(0, len(lines), in_flight):
+        batch = b"".join(lines[i : i + in_flight])
+        os.write(in_fd, batch)
+        want, got = batch.count(b"\n"), 0
+        while got < want:
+            got += os.read(out_fd, 1 << 20).count(b"\n")
+        answered += got
+    return answered
+
+
+def measure_helper_concurrency(ctx: Context) -> dict[str, Any]:
+    """Our helper with channel IDs, 32 requests in flight through a pipe: requests/s."""
+    assert ctx.snapshot is not None
+    lines = _stream_file(ctx, "acl", channels=True).read_bytes().splitlines(keepends=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    cmd = _helper_cmd(ctx, ctx.work / "concurrency-log")
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    assert proc.stdin is not None
+    assert proc.stdout is not None
+    _pump(proc, [b"0 10.0.0.1 - http://warm.example/ -\n"], 1)  # start-up is not measured
+    started = time.perf_counter()
+    answered = _pump(proc, lines, 32)
+    seconds = time.perf_counter() - started
+    proc.stdin.close()
+    _pid, _status, usage = os.wait4(proc.pid, 0)
+    return {
+        "in_flight": 32,
+        "requests": answered,
+        "seconds": round(seconds, 2),
+        "requests_per_second": round(answered / seconds),
+        "helper_cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
+    }
+
+
+def measure_helper_private_memory(ctx: Context) -> dict[str, Any]:
+    """Private memory of one more helper process once warm (the snapshot is shared)."""
+    assert ctx.snapshot is not None
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    cmd = _helper_cmd(ctx, ctx.work / "memory-log")
+    procs = [
+        subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        for _ in range(2)
+    ]
+    sample = _stream_file(ctx, "acl").read_bytes().splitlines(keepends=True)[:50_000]
+    figures: dict[str, Any] = {"warm_lines": len(sample)}
+    try:
+        for proc in procs:
+            _pump(proc, sample, 500)
+        rollup = {}
+        for line in Path(f"/proc/{procs[1].pid}/smaps_rollup").read_text().splitlines()[1:]:
+            key, value = line.split(":", 1)
+            rollup[key] = int(value.split()[0])
+        figures.update(
+            rss_mb=round(rollup["Rss"] / 1024, 1),
+            pss_mb=round(rollup["Pss"] / 1024, 1),
+            shared_mb=round((rollup["Shared_Clean"] + rollup["Shared_Dirty"]) / 1024, 1),
+            private_mb=round((rollup["Private_Clean"] + rollup["Private_Dirty"]) / 1024, 1),
+        )
+    finally:
+        for proc in procs:
+            if proc.stdin:
+                proc.stdin.close()
+            proc.wait(30)
+    return figures
+
+
 Measurement = Callable[[Context], dict[str, Any]]
 
 # One function per measurement, run in this order; add new ones to the list.
@@ -219,6 +515,12 @@ MEASUREMENTS: list[tuple[str, Measurement]] = [
     ("compile_synthetic", measure_compile_synthetic),
     ("decisions", measure_decisions),
     ("reference", measure_reference),
+    ("squidguard_compile", measure_squidguard_compile),
+    ("squidguard_stream", measure_squidguard_stream),
+    ("helper_stream", measure_helper_stream),
+    ("side_by_side_decisions", measure_side_by_side_decisions),
+    ("helper_concurrency", measure_helper_concurrency),
+    ("helper_private_memory", measure_helper_private_memory),
 ]
 
 

@@ -107,10 +107,22 @@ class Reference:
         return any(self.category[name] in categories for name in found[0] | found[1])
 
 
-def request_stream(ref: Reference, n: int, *, seed: int = 2026, listed: float = 0.25) -> list[str]:
-    """``n`` request URLs, deterministic for a seed: about ``listed`` of them on listed hosts
-    (half of those on a sub-domain of one, some on listed URL prefixes), the rest on made-up
-    hosts, with varied schemes, ports, paths and query strings."""
+def request_stream(
+    ref: Reference,
+    n: int,
+    *,
+    seed: int = 2026,
+    listed: float = 0.25,
+    sites: int | None = 20_000,
+) -> list[str]:
+    """``n`` request URLs, deterministic for a seed.
+
+    About ``listed`` of them are on listed hosts drawn uniformly from the lists (half of
+    those on a sub-domain of the listed one, some on listed URL prefixes): nearly every one
+    is a host the engine has not seen. The others are on ``sites`` made-up sites whose
+    popularity is skewed as on a real network (a few sites get most requests); with
+    ``sites=None`` every one of them is a new host. Schemes, ports, ``host:443``
+    (``CONNECT``), paths and query strings vary."""
     rng = random.Random(seed)
     domains = sorted(ref.domains)
     url_rules = sorted(f"{h}/{r}" for h, rules in ref.urls.items() for r, _ in rules)
@@ -126,10 +138,11 @@ def request_stream(ref: Reference, n: int, *, seed: int = 2026, listed: float = 
             host = rng.choice(domains)
             if rng.random() < 0.5 and not host.startswith("["):
                 host = f"{rng.choice(words)}.{host}"
+        elif sites is None:
+            host = f"{rng.choice(words)}.site{i}.example{rng.randrange(50)}.org"
         else:
-            host = (
-                f"{rng.choice(words)}.site{rng.randrange(200_000)}.example{rng.randrange(50)}.org"
-            )
+            site = int(sites * rng.random() ** 3)
+            host = f"{words[site % 10]}.site{site}.example{site % 50}.org"
         if i % 7 == 0:
             out.append(f"{host}:443")  # CONNECT
         elif i % 5 == 0:

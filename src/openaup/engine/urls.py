@@ -24,6 +24,8 @@ __all__ = [
 
 _HOST_OK = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-._")
 _MAX_HOST = 253
+# Lower-case labels, the last one not all digits: what the full normalization returns as is.
+_CLEAN_HOST = re.compile(r"(?:[a-z0-9_-]+\.)*[a-z0-9_-]*[a-z_-][a-z0-9_-]*").fullmatch
 
 
 def _idna(host: str) -> str:
@@ -78,6 +80,8 @@ def normalize_host(host: str) -> str:
     """
     if not host:
         return ""
+    if len(host) <= _MAX_HOST and _CLEAN_HOST(host):
+        return host  # already normalized: the common case
     if "%" in host:
         host = unquote(host)
     host = host.strip().lower().rstrip(".")
