@@ -22,6 +22,7 @@ from openaup.directory.demo.generator import Cast, DemoDistrict
 from openaup.directory.models import GuardianLink, Person
 from openaup.directory.oneroster.writer import write_dataset
 from openaup.directory.services import ImportReport, import_roster, set_educational_rights
+from openaup.policies.demo_campaign import load_demo_campaign
 
 __all__ = [
     "CONTRACTOR_SOURCED_ID",
@@ -187,7 +188,8 @@ def load_demo_district(
     """Load a generated demo district in one transaction: import its roster as OneRoster 1.2
     files (the same import a district runs), create the demo sign-ins, and clear educational
     rights on the links the district has marked so (a grandparent listed as a contact, a
-    parent without rights).
+    parent without rights); then open the 2026-27 signing campaign with some families signed
+    (:mod:`openaup.policies.demo_campaign`).
 
     Each step records its own audit events (the import's, ``account.*``, and the rights
     changes).
@@ -221,4 +223,5 @@ def load_demo_district(
                         has_rights=False,
                         reason="Demo district: this contact does not hold educational rights.",
                     )
+        load_demo_campaign()
     return DemoLoad(import_report=report, accounts=accounts, links_without_rights=len(wanted))
