@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -255,14 +256,33 @@ def _helper_cmd(ctx: Context, log_dir: Path) -> list[str]:
             "--snapshot", str(ctx.snapshot), "--log-dir", str(log_dir)]  # fmt: skip
 
 
+def _peak_kb(pid: int, peak: list[int]) -> None:
+    """Follow ``VmHWM`` of a running process (``ru_maxrss`` would count the parent's
+    memory the child had between fork and exec)."""
+    status = Path(f"/proc/{pid}/status")
+    while True:
+        try:
+            text = status.read_text()
+        except OSError:
+            return
+        for line in text.splitlines():
+            if line.startswith("VmHWM:"):
+                peak[0] = max(peak[0], int(line.split()[1]))
+        time.sleep(0.005)
+
+
 def _run_helper(cmd: list[str], stdin: Path, stdout: Path) -> dict[str, Any]:
     """Run ``cmd`` with a file on stdin; wall time, CPU time and peak memory of the process."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    peak = [0]
     with stdin.open("rb") as src, stdout.open("wb") as dst:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdin=src, stdout=dst, stderr=subprocess.DEVNULL, env=env)
+        watcher = threading.Thread(target=_peak_kb, args=(proc.pid, peak), daemon=True)
+        watcher.start()
         _pid, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
+    watcher.join(1)
     proc.returncode = os.waitstatus_to_exitcode(status)
     lines = sum(1 for _ in stdin.open("rb"))
     cpu = usage.ru_utime + usage.ru_stime
@@ -273,7 +293,7 @@ def _run_helper(cmd: list[str], stdin: Path, stdout: Path) -> dict[str, Any]:
         "cpu_seconds": round(cpu, 2),
         "lines_per_second": round(lines / wall),
         "lines_per_cpu_second": round(lines / cpu) if cpu else None,
-        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "peak_rss_mb": round(peak[0] / 1024, 1),
     }
 
 
@@ -451,6 +471,36 @@ def _pump(proc: subprocess.Popen[bytes], lines: list[bytes], in_flight: int) -> 
     return answered
 
 
+def measure_subdomain_case(ctx: Context) -> dict[str, Any]:
+    """Every listed domain whose list also holds one of its sub-domains, asked for through
+    another sub-domain (``zz-check.<domain>``): all must be blocked."""
+    ref = ctx.reference()
+    parents = sorted(
+        p for p in _parents_with_listed_children(ref) if f"zz-check.{p}" not in ref.domains
+    )
+    urls = [f"http://zz-check.{p}/" for p in parents]
+    sg_in = ctx.work / "subdomain-squidguard.txt"
+    sg_in.write_text("".join(f"{u} 10.0.0.1/- - GET\n" for u in urls))
+    ours_in = ctx.work / "subdomain-acl.txt"
+    ours_in.write_text("".join(f"10.0.0.1 - {u} -\n" for u in urls))
+    conf = _squidguard_conf(ctx)
+    if not list((conf.parent / "db").rglob("*.db")):
+        measure_squidguard_compile(ctx)
+    _run_helper([SQUIDGUARD, "-c", str(conf)], sg_in, ctx.work / "subdomain-sg-out.txt")
+    _run_helper(
+        _helper_cmd(ctx, ctx.work / "subdomain-log"), ours_in, ctx.work / "subdomain-out.txt"
+    )
+    sg = (ctx.work / "subdomain-sg-out.txt").read_text().splitlines()
+    ours = (ctx.work / "subdomain-out.txt").read_text().splitlines()
+    return {
+        "cases": len(urls),
+        "ours_blocked": sum(a.startswith("ERR") for a in ours),
+        "squidguard_blocked": sum(a.startswith("OK") for a in sg),
+        "squidguard_missed": sum(not a.startswith("OK") for a in sg),
+        "examples": urls[:3],
+    }
+
+
 def measure_helper_concurrency(ctx: Context) -> dict[str, Any]:
     """Our helper with channel IDs, 32 requests in flight through a pipe: requests/s."""
     assert ctx.snapshot is not None
@@ -519,6 +569,7 @@ MEASUREMENTS: list[tuple[str, Measurement]] = [
     ("squidguard_stream", measure_squidguard_stream),
     ("helper_stream", measure_helper_stream),
     ("side_by_side_decisions", measure_side_by_side_decisions),
+    ("subdomain_case", measure_subdomain_case),
     ("helper_concurrency", measure_helper_concurrency),
     ("helper_private_memory", measure_helper_private_memory),
 ]
