@@ -19,7 +19,7 @@ import sys
 import zoneinfo
 from bisect import bisect_left
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from openaup.engine.decision import Action, Decision, FilterRequest, RuleState
 from openaup.engine.expressions import compile_expression
@@ -60,8 +60,7 @@ class _Candidate:
     rule: Rule
 
 
-@dataclass(frozen=True, slots=True)
-class _Match:
+class _Match(NamedTuple):
     list_id: int
     key: str
     specificity: int
