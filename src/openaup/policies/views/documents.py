@@ -4,6 +4,7 @@ write, translate, publish and retire versions. Thin: the services decide and rec
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -26,7 +27,7 @@ from openaup.directory.choices import Grade
 from openaup.policies.choices import Audience, VersionStatus
 from openaup.policies.diff import diff_texts
 from openaup.policies.models import Policy, PolicyText, PolicyVersion
-from openaup.policies.rendering import render_markdown, text_sha256
+from openaup.policies.rendering import Rendered, render_markdown, text_sha256
 from openaup.policies.services import documents
 
 BAND_GRADES = [("", "—"), *[(g.value, g.label) for g in Grade if g not in (Grade.UG, Grade.OTHER)]]
@@ -219,6 +220,10 @@ class VersionDetailView(PublicView):
         except PolicyText.DoesNotExist:
             text = None
         rendered = render_markdown(text.body) if text else None
+        body_html = ""
+        if text is not None and rendered is not None:
+            body_html = text.body_html if version.is_frozen and text.body_html else rendered.html
+            body_html = _without_title(body_html, rendered, text.title)
         writer = request.user.is_authenticated and documents.may_write_policies(request.user)
         base = reverse("policies:version-detail", kwargs={"slug": slug, "pk": pk})
         languages = [
@@ -238,9 +243,7 @@ class VersionDetailView(PublicView):
                 "policy": version.policy,
                 "version": version,
                 "text": text,
-                "body_html": text.body_html
-                if text and version.is_frozen
-                else (rendered.html if rendered else ""),
+                "body_html": body_html,
                 "sections": rendered.sections if rendered else (),
                 "languages": languages,
                 "text_sha256": (text.sha256 or text_sha256(text.body)) if text else "",
@@ -251,6 +254,18 @@ class VersionDetailView(PublicView):
                 .order_by("-published_at", "-created_at"),
             },
         )
+
+
+def _without_title(html: str, rendered: Rendered, title: str) -> str:
+    """The text's HTML without its opening level-1 heading when that repeats the title (the
+    page shows the title as its own heading)."""
+    if not rendered.sections or rendered.sections[0].level != 1:
+        return html
+    first = rendered.sections[0]
+    match = re.match(rf'\s*<h1 id="{re.escape(first.anchor)}">.*?</h1>\s*', html, re.DOTALL)
+    if match is None or first.title.strip() != title.strip():
+        return html
+    return html[match.end() :]
 
 
 class PolicyCreateView(SignedInView):
