@@ -465,3 +465,17 @@ def test_a_version_without_text_cannot_be_signed(
         student_signs(campaign, student)
     assert "has no text to sign" in error.value.message_dict["version"][0]
     assert not Signature.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_test_database_with_signatures_can_still_be_emptied(
+    district_admin: Any, world: World, student: Any, principal_a: Any
+) -> None:
+    """Tests that commit are followed by emptying every table: the triggers allow that
+    (TRUNCATE on PostgreSQL, oldest row first on SQLite) and nothing else."""
+    campaign = open_campaign(district_admin, make_versions())
+    first = student_signs(campaign, student)
+    guardian_signs(campaign, world.guardian_person, world.student_a1)
+    services.withdraw_signature(actor=principal_a, signature=first, reason="Error")
+    student_signs(campaign, student)
+    assert Signature.objects.count() == 3
