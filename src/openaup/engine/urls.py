@@ -28,6 +28,10 @@ _MAX_HOST = 253
 _CLEAN_HOST = re.compile(r"(?:[a-z0-9_-]+\.)*[a-z0-9_-]*[a-z_-][a-z0-9_-]*").fullmatch
 
 
+# Full stops that IDNA treats as label separators (ideographic, fullwidth, halfwidth).
+_IDN_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
+
+
 def _idna(host: str) -> str:
     """Punycode every non-ASCII label; ``""`` when a label cannot be encoded."""
     labels = []
@@ -95,7 +99,7 @@ def normalize_host(host: str) -> str:
     if not host.isascii():
         if "\ufffd" in host:
             return ""
-        host = _idna(host)
+        host = _idna(host.translate(_IDN_DOTS))
         if not host:
             return ""
         host = host.lower()
