@@ -49,6 +49,15 @@ CASES = [
     # IDN: the Unicode form and the punycode form are the same host
     ("http://bücher.de/", "elementary", "block", "block", "games", "xn--bcher-kva.de", "category"),
     (
+        "http://BÜCHER\u3002de/",
+        "elementary",
+        "block",
+        "block",
+        "games",
+        "xn--bcher-kva.de",
+        "category",
+    ),
+    (
         "http://www.XN--BCHER-KVA.de/",
         "elementary",
         "block",
