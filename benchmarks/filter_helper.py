@@ -391,15 +391,24 @@ def measure_helper_stream(ctx: Context) -> dict[str, Any]:
     return figures
 
 
-def _parents_with_listed_children(ref: Reference) -> set[str]:
-    """Listed domains whose list also holds one of their sub-domains (squidGuard's blind spot)."""
+def _parents_with_listed_children(ctx: Context) -> set[str]:
+    """Domains whose own list file (as shipped, before any clean-up) also holds one of their
+    sub-domains: squidGuard's blind spot."""
     out: set[str] = set()
-    for domain, lists in ref.domains.items():
-        labels = domain.split(".")
-        for i in range(1, len(labels) - 1):
-            parent = ".".join(labels[i:])
-            if lists & ref.domains.get(parent, set()):
-                out.add(parent)
+    for source in ctx.sources:
+        if source.kind != "domains":
+            continue
+        listed = {
+            line.strip().lower().rstrip(".")
+            for line in source.path.read_text(errors="replace").splitlines()
+            if line.strip() and not line.startswith("#")
+        }
+        for domain in listed:
+            labels = domain.split(".")
+            for i in range(1, len(labels) - 1):
+                parent = ".".join(labels[i:])
+                if parent in listed:
+                    out.add(parent)
     return out
 
 
@@ -415,7 +424,7 @@ def measure_side_by_side_decisions(ctx: Context) -> dict[str, Any]:
     wanted = set(ctx.categories)
     ours = [line.split(" ", 1)[0] == "ERR" for line in ours_path.read_text().splitlines()]
     sg = [line.startswith("OK") for line in sg_path.read_text().splitlines()]
-    parents = _parents_with_listed_children(ref)
+    parents = _parents_with_listed_children(ctx)
     figures: dict[str, Any] = {
         "requests": len(ctx.stream),
         "answers_ours": len(ours),
@@ -481,7 +490,7 @@ def measure_subdomain_case(ctx: Context) -> dict[str, Any]:
     another sub-domain (``zz-check.<domain>``): all must be blocked."""
     ref = ctx.reference()
     parents = sorted(
-        p for p in _parents_with_listed_children(ref) if f"zz-check.{p}" not in ref.domains
+        p for p in _parents_with_listed_children(ctx) if f"zz-check.{p}" not in ref.domains
     )
     urls = [f"http://zz-check.{p}/" for p in parents]
     sg_in = ctx.work / "subdomain-squidguard.txt"

@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 from urllib.parse import quote, unquote
 
-from openaup.engine.decide import Engine, fail_closed_decision
+from openaup.engine.decide import HOST_CACHE_SIZE, Engine, fail_closed_decision
 from openaup.engine.decision import Action, Decision, FilterRequest
 from openaup.engine.log import DecisionLog, default_log_dir
 from openaup.engine.policy import Policy, PolicyError, load_policy
@@ -71,6 +71,7 @@ CHECK_SECONDS = 0.25
 ALARM_SECONDS = 30.0
 READ_SIZE = 1 << 16
 TAIL_CACHE = 1 << 16
+HELPER_CACHE_SIZE = 16384
 _FAILED_RULES = frozenset({"fail_closed", "fail_open"})
 MAX_LINE = 1 << 16
 
@@ -143,8 +144,10 @@ class SnapshotHolder:
         alarm: Alarm | None = None,
         check_seconds: float = CHECK_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        cache_size: int = HOST_CACHE_SIZE,
     ) -> None:
         self.path = path
+        self.cache_size = cache_size
         self.fallback = fallback
         self.log = log
         self.alarm = alarm or Alarm()
@@ -184,7 +187,7 @@ class SnapshotHolder:
                 )
             return
         try:
-            engine = Engine(snapshot, log=self.log)
+            engine = Engine(snapshot, log=self.log, cache_size=self.cache_size)
         except Exception as exc:  # a snapshot that opens but cannot be used
             snapshot.close()
             self._failed = ident
@@ -521,6 +524,14 @@ def _common_args(p: argparse.ArgumentParser) -> None:
         help="decision log folder (default: $OPENAUP_DATA_DIR/filter-log)",
     )
     p.add_argument("--no-log", action="store_true", help="do not write the decision log")
+    p.add_argument(
+        "--cache-size",
+        type=int,
+        default=HELPER_CACHE_SIZE,
+        metavar="N",
+        help=f"hosts whose lookups each helper keeps (default {HELPER_CACHE_SIZE}; "
+        "more uses more private memory per helper)",
+    )
 
 
 def _run(args: argparse.Namespace, protocol: Protocol) -> int:
@@ -535,7 +546,12 @@ def _run(args: argparse.Namespace, protocol: Protocol) -> int:
     log = None
     if not args.no_log:
         log = DecisionLog(args.log_dir or default_log_dir()).start()
-    holder = SnapshotHolder(args.snapshot, fallback=fallback, log=log, alarm=alarm)
+    if args.cache_size < 0:
+        sys.stderr.write(f"aup filter {protocol.name}: --cache-size must be 0 or more\n")
+        return 2
+    holder = SnapshotHolder(
+        args.snapshot, fallback=fallback, log=log, alarm=alarm, cache_size=args.cache_size
+    )
     if (
         args.profile
         and holder.snapshot is not None
