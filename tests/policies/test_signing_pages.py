@@ -109,6 +109,8 @@ def test_one_page_for_all_of_a_guardians_children(
     _link, token = issue(signing_round, world.guardian_person)
     response = client.get(link_url(token))
     assert response.status_code == 200
+    # A family computer or a proxy keeps no copy of the children's page.
+    assert "no-store" in response["Cache-Control"]
     text = text_of(response)
     assert "Hello Gina Guardian" in text
     for child, school, grade in (

@@ -26,8 +26,10 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone, translation
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 
 from openaup.accounts.access import access_for
 from openaup.core.middleware import client_ip
@@ -412,6 +414,7 @@ def _link_error(request: HttpRequest, token: str, reason: str) -> HttpResponse:
     return render(request, "policies/signing/link_error.html", context, status=status)
 
 
+@method_decorator(never_cache, name="dispatch")
 class LinkSigningView(PublicView):
     """``/sign/<token>/``: one page for all of a guardian's children, by their personal link."""
 
@@ -480,6 +483,7 @@ class LinkSigningView(PublicView):
         return render(request, "policies/signing/link.html", context, status=400)
 
 
+@method_decorator(never_cache, name="dispatch")
 class LinkConfirmationView(PublicView):
     """``/sign/<token>/done/``: what the guardian signed through the link, with receipts."""
 
