@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -663,3 +665,37 @@ def test_an_adult_student_signs_alone(client: Client, world: World, signing_roun
     client.post(MY_SIGNING, {"form": "self", "campaign": signing_round.campaign.pk, "agree": "on"})
     signature = Signature.objects.get()
     assert (signature.signer, signature.on_behalf_of) == (adult, adult)
+
+
+def _queries(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_class_list_costs_the_same_for_a_larger_class(
+    client: Client, world: World, signing_round: Round, teacher: Any
+) -> None:
+    client.force_login(teacher)
+    _queries(client, in_class(world))
+    before = _queries(client, in_class(world))
+    for n in range(6):
+        newcomer: Any = StudentFactory(school=world.school_a, grade="03", given_name=f"New{n}")
+        EnrollmentFactory(section=world.section_a, person=newcomer, role="student")
+    services.sync_members(campaign=signing_round.campaign)
+    assert "0 of 8 students have signed" in text_of(client.get(in_class(world)))
+    assert _queries(client, in_class(world)) == before
+
+
+def test_the_link_page_costs_the_same_for_more_children(
+    client: Client, world: World, signing_round: Round
+) -> None:
+    _link, token = issue(signing_round, world.guardian_person)
+    _queries(client, link_url(token))
+    before = _queries(client, link_url(token))
+    for n in range(3):
+        child: Any = StudentFactory(school=world.school_a, grade="04", given_name=f"Kid{n}")
+        GuardianLinkFactory(student=child, guardian=world.guardian_person)
+    services.sync_members(campaign=signing_round.campaign)
+    assert "Kid2" in text_of(client.get(link_url(token)))
+    assert _queries(client, link_url(token)) == before

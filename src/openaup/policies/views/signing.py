@@ -21,7 +21,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
@@ -266,7 +266,9 @@ def _children_rows(
     ``language``; no texts without one)."""
     policies: dict[int, PolicyToRead] = {}
     rows = []
-    for item in services.children_to_sign(guardian, campaign):
+    items = services.children_to_sign(guardian, campaign)
+    prefetch_related_objects([item.child for item in items], "school")
+    for item in items:
         if language and item.version.pk not in policies:
             policies[item.version.pk] = _policy_to_read(item.version, language, campaign.pk)
         rows.append(
