@@ -302,7 +302,7 @@ def test_internal_error_fails_closed(engine: Engine, monkeypatch: pytest.MonkeyP
     def boom(*args: object) -> object:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(engine, "_host_of", boom)
+    monkeypatch.setattr(engine, "_verdict", boom)
     d = engine.decide(FilterRequest("http://example.org/"), profile="elementary")
     assert (d.action, d.reason) == (Action.BLOCK, "error")
 

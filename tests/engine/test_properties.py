@@ -76,6 +76,6 @@ def test_minor_on_internal_error_is_blocked(engine: Engine, url: str) -> None:
     def boom(*args: object) -> object:
         raise ValueError("broken")
 
-    engine._host_of = boom  # type: ignore[method-assign]
+    engine._verdict = boom  # type: ignore[method-assign]
     for profile in ("elementary", "high", "walled", "guest"):
         assert engine.decide(FilterRequest(url), profile=profile).action is Action.BLOCK

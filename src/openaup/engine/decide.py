@@ -71,7 +71,14 @@ class _CompiledProfile:
     list, strongest first; ``expressions`` the regular expressions of the lists those rules
     name."""
 
-    __slots__ = ("by_list", "default_action", "expressions", "name", "scheduled")
+    __slots__ = (
+        "by_list",
+        "default_action",
+        "default_decision",
+        "expressions",
+        "name",
+        "scheduled",
+    )
 
     def __init__(self, name: str, snapshot: Snapshot) -> None:
         policy = snapshot.policy
@@ -102,6 +109,7 @@ class _CompiledProfile:
         )
         self.scheduled = any(r.during or r.outside for r in profile.rules)
         self.default_action = Action.BLOCK if profile.default == "block" else Action.ALLOW
+        self.default_decision = Decision(self.default_action, name, "default", rule="default")
 
 
 class Engine:
@@ -127,8 +135,7 @@ class Engine:
         self._tz = zoneinfo.ZoneInfo(self.policy.timezone) if self.policy.timezone else None
         self._tables = snapshot.tables()
         self._host_hits = functools.lru_cache(maxsize=cache_size)(self._lookup_host)
-        self._host_of = functools.lru_cache(maxsize=cache_size)(authority_host)
-        self._verdict = functools.lru_cache(maxsize=cache_size)(self._host_verdict)
+        self._verdict = functools.lru_cache(maxsize=cache_size)(self._authority_verdict)
 
     @property
     def profiles(self) -> tuple[str, ...]:
@@ -236,24 +243,28 @@ class Engine:
         now = self._now(when)
         return tuple(s.active(now) for s in self.policy.schedules.values())
 
-    def _host_verdict(
-        self, name: str, host: str, active: tuple[bool, ...]
-    ) -> tuple[Decision, tuple[_Match, ...], tuple[str, ...]]:
-        """The decision from the host's own matches (cached per profile, host and active
-        schedules), with the matches and the hosts that have URL rules."""
+    def _authority_verdict(
+        self, name: str, authority: str, active: tuple[bool, ...]
+    ) -> tuple[str, Decision, tuple[_Match, ...], tuple[str, ...]] | None:
+        """The host of an authority and the decision from the host's own matches, with the
+        matches and the hosts that have URL rules; ``None`` when there is no usable host.
+        Cached per profile, authority and active schedules."""
+        host = authority_host(authority)
+        if not host:
+            return None
         hits, url_hosts = self._host_hits(host)
-        return self._evaluate(self._profiles[name], list(hits), active), hits, url_hosts
+        return host, self._evaluate(self._profiles[name], list(hits), active), hits, url_hosts
 
     def _decide(self, request: FilterRequest, name: str) -> Decision:
         prof = self._profiles.get(name)
         if prof is None:
             return fail_closed_decision(name, "unknown_profile", self.policy)
         authority, rest = split_authority(request.url)
-        host = self._host_of(authority)
-        if not host:
-            return fail_closed_decision(name, "bad_url", self.policy)
         active = self._schedule_key(request.time) if prof.scheduled else ()
-        verdict, hits, url_hosts = self._verdict(name, host, active)
+        found = self._verdict(name, authority, active)
+        if found is None:
+            return fail_closed_decision(name, "bad_url", self.policy)
+        host, verdict, hits, url_hosts = found
         expressions = prof.expressions
         if not url_hosts and not expressions:
             return verdict
@@ -275,7 +286,7 @@ class Engine:
     ) -> Decision:
         name = prof.name
         if not matches:
-            return Decision(prof.default_action, name, "default", rule="default")
+            return prof.default_decision
         by_list = prof.by_list
         schedules = self.policy.schedules
         on = dict(zip(schedules, active, strict=True)) if prof.scheduled else {}

@@ -51,6 +51,8 @@ def _idna(host: str) -> str:
 
 def _ip_literal(host: str) -> str:
     """The canonical text of an IPv4/IPv6 literal, or ``""`` when ``host`` is not one."""
+    if not host.isascii():
+        return ""
     if host.startswith("["):
         inner = host[1:-1] if host.endswith("]") else host[1:]
         inner = inner.split("%", 1)[0]
@@ -100,9 +102,8 @@ def normalize_host(host: str) -> str:
         if "\ufffd" in host:
             return ""
         host = _idna(host.translate(_IDN_DOTS))
-        if not host:
-            return ""
-        host = host.lower()
+        # IDNA mapping can turn text into an IP literal ("²" -> "2"): normalize the result
+        return normalize_host(host) if host and host.isascii() else ""
     if len(host) > _MAX_HOST or not _HOST_OK.issuperset(host):
         return ""
     if host.startswith(".") or ".." in host:
