@@ -485,33 +485,50 @@ def _pump(proc: subprocess.Popen[bytes], lines: list[bytes], in_flight: int) -> 
     return answered
 
 
-def measure_subdomain_case(ctx: Context) -> dict[str, Any]:
-    """Every listed domain whose list also holds one of its sub-domains, asked for through
-    another sub-domain (``zz-check.<domain>``): all must be blocked."""
-    ref = ctx.reference()
-    parents = sorted(
-        p for p in _parents_with_listed_children(ctx) if f"zz-check.{p}" not in ref.domains
+def measure_subdomain_case(ctx: Context, cases: int = 1000) -> dict[str, Any]:
+    """squidGuard's blind spot: a list holding ``a.com`` and ``x.a.com`` must block
+    ``y.a.com``. The shipped lists hold no such pair, so ``cases`` domains of the malware
+    list are listed again with a made-up sub-domain each, and another sub-domain of each
+    is asked for, through squidGuard and through our helper."""
+    source = next(s for s in ctx.sources if s.category == "malware" and s.kind == "domains")
+    domains = sorted(
+        line.strip().lower()
+        for line in source.path.read_text(errors="replace").splitlines()
+        if line.strip() and not line.startswith("#")
     )
-    urls = [f"http://zz-check.{p}/" for p in parents]
-    sg_in = ctx.work / "subdomain-squidguard.txt"
+    picked = random.Random(727).sample(domains, cases)
+    base = ctx.work / "subdomain-case"
+    (base / "db" / "case").mkdir(parents=True, exist_ok=True)
+    (base / "log").mkdir(exist_ok=True)
+    (base / "db" / "case" / "domains").write_text(
+        "".join(f"{d}\nlisted-child.{d}\n" for d in picked)
+    )
+    conf = base / "squidGuard.conf"
+    conf.write_text(
+        f"dbhome {base / 'db'}\nlogdir {base / 'log'}\n"
+        "dest case {\n    domainlist case/domains\n}\n"
+        "acl {\n    default {\n        pass !case all\n"
+        "        redirect http://block.test/blocked?url=%u\n    }\n}\n"
+    )
+    subprocess.run([SQUIDGUARD, "-C", "all", "-c", str(conf)], capture_output=True, check=True)
+    urls = [f"http://other-child.{d}/" for d in picked]
+    sg_in, ours_in = base / "squidguard-in.txt", base / "acl-in.txt"
     sg_in.write_text("".join(f"{u} 10.0.0.1/- - GET\n" for u in urls))
-    ours_in = ctx.work / "subdomain-acl.txt"
     ours_in.write_text("".join(f"10.0.0.1 - {u} -\n" for u in urls))
-    conf = _squidguard_conf(ctx)
-    if not list((conf.parent / "db").rglob("*.db")):
-        measure_squidguard_compile(ctx)
-    _run_helper([SQUIDGUARD, "-c", str(conf)], sg_in, ctx.work / "subdomain-sg-out.txt")
-    _run_helper(
-        _helper_cmd(ctx, ctx.work / "subdomain-log"), ours_in, ctx.work / "subdomain-out.txt"
-    )
-    sg = (ctx.work / "subdomain-sg-out.txt").read_text().splitlines()
-    ours = (ctx.work / "subdomain-out.txt").read_text().splitlines()
+    snap = base / "case.snap"
+    compile_snapshot([base / "db"], parse_policy(block_all_policy(["case"])), snap)
+    cmd = [sys.executable, "-m", "openaup.engine.cli", "squid-acl",
+           "--snapshot", str(snap), "--no-log"]  # fmt: skip
+    _run_helper([SQUIDGUARD, "-c", str(conf)], sg_in, base / "squidguard-out.txt")
+    _run_helper(cmd, ours_in, base / "acl-out.txt")
+    sg = (base / "squidguard-out.txt").read_text().splitlines()
+    ours = (base / "acl-out.txt").read_text().splitlines()
     return {
         "cases": len(urls),
         "ours_blocked": sum(a.startswith("ERR") for a in ours),
         "squidguard_blocked": sum(a.startswith("OK") for a in sg),
         "squidguard_missed": sum(not a.startswith("OK") for a in sg),
-        "examples": urls[:3],
+        "example": f"listed {picked[0]} and listed-child.{picked[0]}; asked {urls[0]}",
     }
 
 
