@@ -699,3 +699,17 @@ def test_the_link_page_costs_the_same_for_more_children(
     services.sync_members(campaign=signing_round.campaign)
     assert "Kid2" in text_of(client.get(link_url(token)))
     assert _queries(client, link_url(token)) == before
+
+
+def test_signing_for_children_signed_in_needs_children_of_ones_own(
+    client: Client, world: World, signing_round: Round, student: Any, guardian: Any
+) -> None:
+    data = {"form": "children", "campaign": signing_round.campaign.pk}
+    client.force_login(student)
+    response = client.post(MY_SIGNING, {**data, **sign_data(world, world.student_a1)})
+    assert response.status_code == 403
+    client.force_login(guardian)
+    response = client.post(MY_SIGNING, {**data, **sign_data(world, world.student_a2)})
+    assert response.status_code == 400
+    assert "A child you chose is not one you can sign for on this page." in text_of(response)
+    assert not Signature.objects.exists()

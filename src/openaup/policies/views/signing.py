@@ -405,7 +405,6 @@ def _link_error(request: HttpRequest, token: str, reason: str) -> HttpResponse:
     context = {
         "title": title,
         "explanation": explanation,
-        "reason": reason,
         "languages": _language_links(request, language),
         "done_url": (
             reverse("policies:sign-link-done", kwargs={"token": token})
@@ -422,9 +421,7 @@ class LinkSigningView(PublicView):
 
     http_method_names = ["get", "post"]
 
-    def _context(
-        self, request: HttpRequest, link: SigningLink, language: str, **extra: Any
-    ) -> dict[str, Any]:
+    def _context(self, request: HttpRequest, link: SigningLink, language: str) -> dict[str, Any]:
         rows, policies = _children_rows(link.guardian, link.campaign, language)
         return {
             "campaign": link.campaign,
@@ -434,8 +431,6 @@ class LinkSigningView(PublicView):
             "anything_to_sign": any(row.to_sign for row in rows),
             "languages": _language_links(request, language),
             "form_action": request.path,
-            "link_expires_at": link.expires_at,
-            **extra,
         }
 
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
@@ -656,10 +651,6 @@ class MySigningView(SignedInView):
         user = self.request.user
         context["own"] = _own_signings(user, language)
         context["families"] = _family_signings(user, language)
-        guardian_id = access_for(user).person_id
-        context["guardian"] = (
-            Person.objects.visible_to(user).filter(pk=guardian_id).first() if guardian_id else None
-        )
         context["languages"] = _language_links(self.request, _supported(language) or "en")
         return context
 
@@ -707,17 +698,19 @@ class MySigningView(SignedInView):
             (f for f in _family_signings(request.user, language) if f.campaign.pk == campaign.pk),
             None,
         )
-        guardian = Person.objects.visible_to(request.user).filter(
-            pk=access_for(request.user).person_id
+        guardian = (
+            Person.objects.visible_to(request.user)
+            .filter(pk=access_for(request.user).person_id)
+            .first()
         )
-        if family is None or not guardian.exists():
+        if family is None or guardian is None:
             raise PermissionDenied(_("You have no children to sign for in this signing round."))
-        form = GuardianSigningForm(request.POST, guardian=guardian.get(), rows=family.rows)
+        form = GuardianSigningForm(request.POST, guardian=guardian, rows=family.rows)
         if form.is_valid():
             chosen = set(form.cleaned_data["children"])
             try:
                 services.sign_for_children(
-                    guardian=guardian.get(),
+                    guardian=guardian,
                     campaign=campaign,
                     children=[row.child for row in family.rows if row.child.pk in chosen],
                     went_over_with_child=form.cleaned_data["went_over"],
