@@ -51,7 +51,6 @@ from openaup.engine.lists import ListSource, discover  # noqa: E402
 from openaup.engine.log import DecisionLog  # noqa: E402
 from openaup.engine.policy import parse_policy  # noqa: E402
 from openaup.engine.snapshot import Snapshot  # noqa: E402
-from openaup.engine.urls import split_url  # noqa: E402
 
 DEFAULT_UT1 = ROOT.parent / "shared" / "data" / "ut1"
 OUT = ROOT / "benchmarks" / "out"
@@ -391,27 +390,6 @@ def measure_helper_stream(ctx: Context) -> dict[str, Any]:
     return figures
 
 
-def _parents_with_listed_children(ctx: Context) -> set[str]:
-    """Domains whose own list file (as shipped, before any clean-up) also holds one of their
-    sub-domains: squidGuard's blind spot."""
-    out: set[str] = set()
-    for source in ctx.sources:
-        if source.kind != "domains":
-            continue
-        listed = {
-            line.strip().lower().rstrip(".")
-            for line in source.path.read_text(errors="replace").splitlines()
-            if line.strip() and not line.startswith("#")
-        }
-        for domain in listed:
-            labels = domain.split(".")
-            for i in range(1, len(labels) - 1):
-                parent = ".".join(labels[i:])
-                if parent in listed:
-                    out.add(parent)
-    return out
-
-
 def measure_side_by_side_decisions(ctx: Context) -> dict[str, Any]:
     """Ours and squidGuard's answers to the stream against the reference implementation."""
     ours_path = ctx.work / "answers-helper.txt"
@@ -424,7 +402,6 @@ def measure_side_by_side_decisions(ctx: Context) -> dict[str, Any]:
     wanted = set(ctx.categories)
     ours = [line.split(" ", 1)[0] == "ERR" for line in ours_path.read_text().splitlines()]
     sg = [line.startswith("OK") for line in sg_path.read_text().splitlines()]
-    parents = _parents_with_listed_children(ctx)
     figures: dict[str, Any] = {
         "requests": len(ctx.stream),
         "answers_ours": len(ours),
@@ -432,27 +409,15 @@ def measure_side_by_side_decisions(ctx: Context) -> dict[str, Any]:
     }
     ours_diff: list[str] = []
     sg_missed: list[str] = []
-    sg_missed_subdomain: list[str] = []
     sg_extra: list[str] = []
-    subdomain_case = 0
     blocked = 0
     for url, got, sg_got in zip(ctx.stream, ours, sg, strict=False):
         expected = ref.blocked(url, wanted)
         blocked += expected
         if got != expected:
             ours_diff.append(url)
-        host = split_url(url)[0]
-        labels = host.split(".")
-        in_case = (
-            expected
-            and host not in ref.domains
-            and any(".".join(labels[i:]) in parents for i in range(1, len(labels) - 1))
-        )
-        subdomain_case += in_case
         if expected and not sg_got:
             sg_missed.append(url)
-            if in_case:
-                sg_missed_subdomain.append(url)
         elif sg_got and not expected:
             sg_extra.append(url)
     figures.update(
@@ -460,8 +425,6 @@ def measure_side_by_side_decisions(ctx: Context) -> dict[str, Any]:
         ours_differences=len(ours_diff),
         ours_difference_examples=ours_diff[:5],
         squidguard_missed=len(sg_missed),
-        subdomain_case_requests=subdomain_case,
-        squidguard_missed_subdomain_case=len(sg_missed_subdomain),
         squidguard_missed_examples=sg_missed[:5],
         squidguard_extra_blocks=len(sg_extra),
         squidguard_extra_examples=sg_extra[:5],
