@@ -146,6 +146,7 @@ def test_the_link_page_in_english_signed_by_keyboard(
     page.get_by_role("button", name="Sign").click()
     summary = page.get_by_role("alert").filter(has_text="Please check the form")
     expect(summary).to_contain_text("Choose at least one child to sign for.")
+    expect(summary).to_be_focused()
     check(page, "the signing page with errors")
     summary.get_by_role("link", name="Choose at least one child to sign for.").click()
     expect(page.get_by_label(world.student_a1.display_name)).to_be_focused()
