@@ -80,11 +80,15 @@ def _may_change_district(access: Access) -> bool:
 
 
 def _teacher_section_ids(access: Access) -> Q:
-    """Sections in which the user's person teaches (an active teacher/aide enrollment)."""
+    """Sections in which the user's person teaches (an active teacher/aide enrollment). A
+    subquery, not a join: OR-ed with other conditions, a join to every enrollment of every
+    section is slow at the scale of a large district."""
+    from openaup.directory.models import Enrollment
+
     return Q(
-        enrollments__person_id=access.person_id,
-        enrollments__role__in=["teacher", "aide"],
-        enrollments__is_active=True,
+        pk__in=Enrollment.objects.filter(
+            person_id=access.person_id, role__in=["teacher", "aide"], is_active=True
+        ).values("section_id")
     )
 
 
