@@ -257,6 +257,7 @@ def test_the_dashboard_shows_missing_with_what_and_rights_holders_only(
     assert response.status_code == 200
     rows = {item["member"].person.given_name: item for item in response.context["missing"]}
     assert set(rows) == {"Ben", "Cal"}  # Ava signed; Gone has left
+    assert response.context["page_obj"].paginator.count == 2
     assert rows["Ben"]["missing"] == ["guardian"]
     assert rows["Cal"]["missing"] == ["student", "guardian"]
     ben_filter = page.get(
@@ -264,6 +265,13 @@ def test_the_dashboard_shows_missing_with_what_and_rights_holders_only(
         {"status": "partly_signed", "grade": "03", "section": world.section_a.pk},
     )
     assert [i["member"].person.given_name for i in ben_filter.context["missing"]] == ["Ben"]
+    assert ben_filter.context["page_obj"].paginator.count == 1
+    by_grade = page.get(
+        reverse("policies:campaign-dashboard", args=[campaign.pk]),
+        {"grade": "04", "status": "not_signed"},
+    )
+    assert [i["member"].person.given_name for i in by_grade.context["missing"]] == ["Cal"]
+    assert by_grade.context["page_obj"].paginator.count == 1
 
 
 def test_a_bad_filter_is_a_clear_error(campaign: Any, principal_a: Any, world: World) -> None:

@@ -13,8 +13,10 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Substr, TruncDate
+from django.utils import timezone
 
 from openaup.accounts.access import access_for
 from openaup.core.querysets import Action
@@ -24,8 +26,10 @@ from openaup.policies.choices import MemberKind, SigningStatus
 from openaup.policies.models import CampaignMember, SigningCampaign
 
 __all__ = [
+    "Breakdown",
     "Completion",
     "Row",
+    "breakdown",
     "by_grade",
     "by_school",
     "by_section",
@@ -82,6 +86,8 @@ class Row:
     label: str
     completion: Completion
     school: str = ""
+    school_id: int | None = None
+    homeroom: bool = False
 
 
 def may_see_dashboard(user: Any) -> bool:
@@ -114,24 +120,35 @@ def student_members(
     )
 
 
-def totals(members: QuerySet[CampaignMember]) -> Completion:
-    return Completion.of(members.aggregate(**COUNTS))
+@dataclass(frozen=True)
+class Breakdown:
+    """The district (or the user's part of it), by school, and by school and grade: all from
+    one query grouped by school and grade."""
+
+    total: Completion
+    schools: list[Row]
+    grades: list[Row]
+
+    def missing(self, *, school: int | None = None, grade: str = "", status: str = "") -> int:
+        """How many are not (or only partly) signed under these filters, from the counts."""
+        count = 0
+        for row in self.grades:
+            if (school and row.school_id != school) or (grade and row.key != grade):
+                continue
+            if status in ("", SigningStatus.NOT_SIGNED):
+                count += row.completion.not_signed
+            if status in ("", SigningStatus.PARTLY_SIGNED):
+                count += row.completion.partly_signed
+        return count
 
 
-def by_school(members: QuerySet[CampaignMember]) -> list[Row]:
-    rows = (
-        members.values("person__school_id", "person__school__name")
-        .annotate(**COUNTS)
-        .order_by("person__school__name")
+def _sum(rows: list[dict[str, Any]]) -> Completion:
+    return Completion(
+        expected=sum(row["expected"] for row in rows),
+        signed=sum(row["signed"] for row in rows),
+        partly_signed=sum(row["partly_signed"] for row in rows),
+        not_signed=sum(row["not_signed"] for row in rows),
     )
-    return [
-        Row(
-            key=row["person__school_id"],
-            label=row["person__school__name"] or "No school",
-            completion=Completion.of(row),
-        )
-        for row in rows
-    ]
 
 
 def _grade_order(code: str) -> int:
@@ -139,21 +156,53 @@ def _grade_order(code: str) -> int:
     return codes.index(code) if code in codes else len(codes)
 
 
+def breakdown(members: QuerySet[CampaignMember]) -> Breakdown:
+    rows = list(
+        members.values("person__school_id", "person__school__name", "person__grade")
+        .annotate(**COUNTS)
+        .order_by()
+    )
+    by_school: dict[Any, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_school.setdefault(row["person__school_id"], []).append(row)
+    schools = sorted(
+        (
+            Row(
+                key=school_id,
+                label=group[0]["person__school__name"] or "No school",
+                completion=_sum(group),
+            )
+            for school_id, group in by_school.items()
+        ),
+        key=lambda row: row.label,
+    )
+    grades = sorted(
+        (
+            Row(
+                key=row["person__grade"],
+                label=Grade(row["person__grade"]).label if row["person__grade"] else "No grade",
+                school=row["person__school__name"] or "",
+                school_id=row["person__school_id"],
+                completion=Completion.of(row),
+            )
+            for row in rows
+        ),
+        key=lambda row: (row.school, _grade_order(str(row.key))),
+    )
+    return Breakdown(total=_sum(rows), schools=schools, grades=grades)
+
+
+def totals(members: QuerySet[CampaignMember]) -> Completion:
+    return Completion.of(members.aggregate(**COUNTS))
+
+
+def by_school(members: QuerySet[CampaignMember]) -> list[Row]:
+    return breakdown(members).schools
+
+
 def by_grade(members: QuerySet[CampaignMember]) -> list[Row]:
     """By school and grade (grade 3 of one school is not grade 3 of another)."""
-    rows = members.values("person__school_id", "person__school__name", "person__grade").annotate(
-        **COUNTS
-    )
-    result = [
-        Row(
-            key=row["person__grade"],
-            label=Grade(row["person__grade"]).label if row["person__grade"] else "No grade",
-            school=row["person__school__name"] or "",
-            completion=Completion.of(row),
-        )
-        for row in rows
-    ]
-    return sorted(result, key=lambda row: (row.school, _grade_order(str(row.key))))
+    return breakdown(members).grades
 
 
 def by_section(
@@ -164,33 +213,40 @@ def by_section(
     school: int | None = None,
 ) -> list[Row]:
     """By the sections ``user`` may see (a teacher: their own), or only homerooms, of one
-    school if given. A student counts once in each of their sections."""
+    school if given. A student counts once in each of their sections. Each row's
+    ``homeroom`` says whether the section is a homeroom."""
     sections = Section.objects.visible_to(user).filter(is_active=True)
     if school is not None:
         sections = sections.filter(school_id=school)
     if homerooms:
         sections = sections.filter(class_type=ClassType.HOMEROOM)
+    # From the sections' enrollments to the members (not the other way): a school's
+    # enrollments are few, the campaign's members many.
+    member = "person__campaign_memberships"
     rows = (
-        members.filter(
-            person__enrollments__role="student",
-            person__enrollments__is_active=True,
-            person__enrollments__section__in=sections,
+        Enrollment.objects.filter(
+            section__in=sections,
+            role="student",
+            is_active=True,
+            person__campaign_memberships__in=members,
         )
-        .values(
-            "person__enrollments__section_id",
-            "person__enrollments__section__title",
-            "person__enrollments__section__school__name",
+        .values("section_id", "section__title", "section__class_type", "section__school__name")
+        .annotate(
+            expected=Count(member),
+            signed=Count(member, filter=Q(**{f"{member}__status": SigningStatus.SIGNED})),
+            partly_signed=Count(
+                member, filter=Q(**{f"{member}__status": SigningStatus.PARTLY_SIGNED})
+            ),
+            not_signed=Count(member, filter=Q(**{f"{member}__status": SigningStatus.NOT_SIGNED})),
         )
-        .annotate(**COUNTS)
-        .order_by(
-            "person__enrollments__section__school__name", "person__enrollments__section__title"
-        )
+        .order_by("section__school__name", "section__title")
     )
     return [
         Row(
-            key=row["person__enrollments__section_id"],
-            label=row["person__enrollments__section__title"],
-            school=row["person__enrollments__section__school__name"],
+            key=row["section_id"],
+            label=row["section__title"],
+            school=row["section__school__name"],
+            homeroom=row["section__class_type"] == ClassType.HOMEROOM,
             completion=Completion.of(row),
         )
         for row in rows
@@ -205,19 +261,28 @@ class DayPoint:
 
 
 def completion_over_time(members: QuerySet[CampaignMember]) -> list[DayPoint]:
-    """Members who completed their signatures per day, and the running total."""
-    rows = (
-        members.filter(status=SigningStatus.SIGNED, completed_at__isnull=False)
-        .annotate(day=TruncDate("completed_at"))
-        .values("day")
-        .annotate(n=Count("pk"))
-        .order_by("day")
-    )
+    """Members who completed their signatures per day (in the district's time zone), and the
+    running total."""
+    done = members.filter(status=SigningStatus.SIGNED, completed_at__isnull=False)
+    per_day: dict[datetime.date, int] = {}
+    if connection.vendor == "sqlite":
+        # SQLite converts time zones in a Python function called for every row; grouping by
+        # the stored UTC hour ("YYYY-MM-DD HH") and converting each hour here is far cheaper.
+        hours = done.annotate(hour=Substr("completed_at", 1, 13)).values("hour")
+        for row in hours.annotate(n=Count("pk")).order_by():
+            moment = datetime.datetime.strptime(row["hour"], "%Y-%m-%d %H").replace(
+                tzinfo=datetime.UTC
+            )
+            day = timezone.localtime(moment).date()
+            per_day[day] = per_day.get(day, 0) + row["n"]
+    else:
+        days = done.annotate(day=TruncDate("completed_at")).values("day")
+        per_day = {row["day"]: row["n"] for row in days.annotate(n=Count("pk")).order_by()}
     points: list[DayPoint] = []
     total = 0
-    for row in rows:
-        total += row["n"]
-        points.append(DayPoint(day=row["day"], completed=row["n"], cumulative=total))
+    for day in sorted(per_day):
+        total += per_day[day]
+        points.append(DayPoint(day=day, completed=per_day[day], cumulative=total))
     return points
 
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from openaup.accounts.access import access_for
 from openaup.audit import services as audit
 from openaup.core.views import ScopedDetailView, ScopedListView, ScopedObjectActionView
-from openaup.directory.choices import Grade
+from openaup.directory.choices import ClassType, Grade
 from openaup.directory.models import GuardianLink, School, Section
 from openaup.policies import dashboards
 from openaup.policies.choices import SigningStatus
@@ -106,9 +106,17 @@ class MissingFilterForm(forms.Form):
     def __init__(self, *args: Any, user: Any, school_ids: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["school"].queryset = School.objects.filter(pk__in=school_ids)  # type: ignore[attr-defined]
-        self.fields["section"].queryset = (  # type: ignore[attr-defined]
-            Section.objects.visible_to(user).filter(is_active=True).select_related("school")
-        )
+        # Homerooms and one's own classes: a school has hundreds of scheduled sections, the
+        # district thousands (its staff choose within a school).
+        access = access_for(user)
+        sections = Section.objects.visible_to(user).filter(is_active=True)
+        if not access.has("teacher"):
+            sections = sections.filter(class_type=ClassType.HOMEROOM)
+        if access.sees_whole_district:
+            school = str(self.data.get("school", ""))
+            chosen = int(school) if school.isdigit() and int(school) in school_ids else None
+            sections = sections.filter(school_id=chosen)
+        self.fields["section"].queryset = sections.order_by("title", "pk")  # type: ignore[attr-defined]
 
     def filters(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -154,9 +162,8 @@ class CampaignDashboardView(_CampaignPage):
         campaign = self.object
         user = request.user
         members = dashboards.student_members(campaign, user)
-        total = dashboards.totals(members)
-        schools = dashboards.by_school(members)
-        form = _missing_form(request, [row.key for row in schools if row.key])
+        numbers = dashboards.breakdown(members)
+        form = _missing_form(request, [row.key for row in numbers.schools if row.key])
         status = 200
         missing_page = None
         contacts: dict[int, list[GuardianLink]] = {}
@@ -165,27 +172,31 @@ class CampaignDashboardView(_CampaignPage):
         sections_school: int | None = None
         show_sections = not access_for(user).sees_whole_district
         if form.is_valid():
-            sections_school = form.filters()["school"]
+            filters = form.filters()
+            sections_school = filters["school"]
             show_sections = show_sections or sections_school is not None
-            missing = dashboards.missing_members(members, **form.filters())
-            paginator = Paginator(missing, MISSING_PER_PAGE)
+            paginator = Paginator(dashboards.missing_members(members, **filters), MISSING_PER_PAGE)
+            if not filters["section"]:
+                # Known from the breakdown: no second count over the students.
+                paginator.__dict__["count"] = numbers.missing(
+                    school=filters["school"], grade=filters["grade"], status=filters["status"]
+                )
             missing_page = paginator.get_page(request.GET.get("page"))
             contacts = guardian_contacts(user, list(missing_page.object_list))
         else:
             status = 400
+        sections = (
+            dashboards.by_section(members, user, school=sections_school) if show_sections else []
+        )
         points = dashboards.completion_over_time(members)
         context = self.get_context_data(object=campaign)
         context.update(
-            total=total,
-            schools=schools,
-            grades=dashboards.by_grade(members),
+            total=numbers.total,
+            schools=numbers.schools,
+            grades=numbers.grades,
             show_sections=show_sections,
-            sections=dashboards.by_section(members, user, school=sections_school)
-            if show_sections
-            else [],
-            homerooms=dashboards.by_section(members, user, homerooms=True, school=sections_school)
-            if show_sections
-            else [],
+            sections=sections,
+            homerooms=[row for row in sections if row.homeroom],
             form=form,
             page_obj=missing_page,
             missing=[
@@ -197,9 +208,9 @@ class CampaignDashboardView(_CampaignPage):
                 for member in (missing_page.object_list if missing_page else [])
             ],
             points=points,
-            chart=dashboards.chart(points, total.expected),
+            chart=dashboards.chart(points, numbers.total.expected),
             may_remind_district=dashboards.may_remind(user, None),
-            remind_schools=[row for row in schools if dashboards.may_remind(user, row.key)],
+            remind_schools=[row for row in numbers.schools if dashboards.may_remind(user, row.key)],
             may_see_staff=dashboards.may_see_staff_report(user),
             may_see_messages=dashboards.may_see_staff_report(user),
         )
