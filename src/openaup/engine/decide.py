@@ -4,9 +4,9 @@ Matching is exact per label: the host and each parent domain (down to two labels
 hash lookup in the snapshot, so a listed ``a.com`` blocks ``y.a.com`` whatever else the
 list holds. URL prefixes are looked up only under hosts flagged as having some; regular
 expressions are compiled once per engine and run only for profiles whose rules name a list
-that has them. The host lookups are kept in a small per-process LRU cache (as Squid's own
-external ACL cache does for whole answers): only the policy part runs again for a repeated
-host.
+that has them. The verdict for a host is kept in a small per-process LRU cache (per
+profile and authority, as Squid's own external ACL cache does for whole answers): for a
+repeated host only URL prefixes and expressions are checked again.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Engine", "fail_closed_decision"]
 
-HOST_CACHE_SIZE = 65536
+# Verdicts kept per process (profile, authority): about 500 bytes each, 4 MB in all.
+HOST_CACHE_SIZE = 8192
 _blake2b = hashlib.blake2b
 _ALLOW_STATES = (RuleState.LOCKED_ALLOW, RuleState.ALLOW)
 
@@ -114,7 +115,7 @@ class _CompiledProfile:
 
 class Engine:
     """Decides requests against one opened :class:`Snapshot`. Cheap to create; keeps a
-    per-process cache of host lookups. Thread-safe for concurrent :meth:`decide` calls."""
+    per-process cache of host verdicts. Thread-safe for concurrent :meth:`decide` calls."""
 
     def __init__(
         self,
@@ -134,7 +135,6 @@ class Engine:
         self._clauses = self.policy.category_clauses
         self._tz = zoneinfo.ZoneInfo(self.policy.timezone) if self.policy.timezone else None
         self._tables = snapshot.tables()
-        self._host_hits = functools.lru_cache(maxsize=cache_size)(self._lookup_host)
         self._verdict = functools.lru_cache(maxsize=cache_size)(self._authority_verdict)
 
     @property
@@ -207,7 +207,7 @@ class Engine:
         host, path, query = split_url(url)
         if not host:
             return []
-        hits, url_hosts = self._host_hits(host)
+        hits, url_hosts = self._lookup_host(host)
         found = list(hits)
         if url_hosts and path:
             found.extend(self._lookup_urls(url_hosts, path, query))
@@ -252,7 +252,7 @@ class Engine:
         host = authority_host(authority)
         if not host:
             return None
-        hits, url_hosts = self._host_hits(host)
+        hits, url_hosts = self._lookup_host(host)
         return host, self._evaluate(self._profiles[name], list(hits), active), hits, url_hosts
 
     def _decide(self, request: FilterRequest, name: str) -> Decision:
