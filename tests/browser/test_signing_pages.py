@@ -228,6 +228,7 @@ def test_a_student_signs_their_own(
     page.set_viewport_size(PHONE)
     sign_in(page, "student")
     expect(page.get_by_role("heading", name="You have 1 to sign")).to_be_visible()
+    check(page, "a student's home page with something to sign")
     page.get_by_role("link", name="Read and sign").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign the Acceptable Use Policy")
     check(page, "a student's signing page")
@@ -275,6 +276,7 @@ def test_a_teacher_opens_sign_in_class(
 ) -> None:
     page.set_viewport_size(PHONE)
     sign_in(page, "teacher")
+    check(page, "a teacher's home page with sign in class")
     page.get_by_role("link", name=f"Sign in class: {world.section_a.title}").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         f"Sign in class: {world.section_a.title}"
