@@ -316,7 +316,10 @@ class CampaignMember(TimeStampedModel):
             models.UniqueConstraint(fields=["campaign", "person"], name="unique_campaign_member"),
         ]
         indexes = [
-            models.Index(fields=["campaign", "kind", "status"], name="member_campaign_status"),
+            # With the person, so a dashboard's counts read the index alone.
+            models.Index(
+                fields=["campaign", "kind", "status", "person"], name="member_campaign_status"
+            ),
             models.Index(fields=["person", "campaign"], name="member_person_campaign"),
         ]
 
