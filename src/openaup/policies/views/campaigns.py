@@ -129,6 +129,15 @@ class CampaignForm(forms.Form):
                 if name not in only:
                     del self.fields[name]
 
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        opens_on, due_on = data.get("opens_on"), data.get("due_on")
+        if opens_on and due_on and due_on < opens_on:
+            self.add_error(
+                "due_on", f"The due date ({due_on}) is before the opening date ({opens_on})."
+            )
+        return data
+
     @staticmethod
     def initial_for(campaign: SigningCampaign) -> dict[str, Any]:
         return {
