@@ -91,7 +91,8 @@ class Reference:
             found |= self.domains.get(suffix, set())
             for rule, name in self.urls.get(suffix, ()):
                 if "?" in rule:
-                    if path and f"{path}?{query}" == rule:
+                    full = f"{path}?{query}"
+                    if path and (full == rule or full.startswith(rule + "&")):
                         found.add(name)
                 elif path == rule or path.startswith(rule + "/"):
                     found.add(name)

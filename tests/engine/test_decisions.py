@@ -123,6 +123,16 @@ CASES = [
     ),
     ("http://www.example.net/x?y=2", "guest", "allow", "default", "", "", "default"),
     (
+        "http://www.example.net/x?y=1&page=2",
+        "guest",
+        "block",
+        "locked_block",
+        "adult",
+        "example.net/x?y=1",
+        "category",
+    ),
+    ("http://www.example.net/x?y=10", "guest", "allow", "default", "", "", "default"),
+    (
         "http://example.com/adult page/1",
         "guest",
         "block",

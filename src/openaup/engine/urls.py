@@ -204,13 +204,20 @@ def host_suffixes(host: str) -> list[str]:
 
 
 def path_prefixes(path: str, query: str) -> list[str]:
-    """Each prefix of the path that ends at a ``/`` boundary, longest first, then with the
-    query. ``a/b/c`` and ``q=1`` give ``a/b/c?q=1``, ``a/b/c``, ``a/b``, ``a``."""
+    """The keys a URL rule can have for this path and query, longest first: the path with
+    the query and with each leading part of the query that ends before a ``&``, then each
+    prefix of the path that ends at a ``/``. ``a/b/c`` and ``q=1&r=2`` give
+    ``a/b/c?q=1&r=2``, ``a/b/c?q=1``, ``a/b/c``, ``a/b``, ``a``."""
     if not path:
         return []
     out = []
     if query:
-        out.append(path + "?" + query)
+        full = path + "?" + query
+        out.append(full)
+        i = full.rfind("&")
+        while i > len(path):
+            out.append(full[:i])
+            i = full.rfind("&", 0, i)
     out.append(path)
     i = path.rfind("/")
     while i > 0:
