@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from openaup.audit.models import AuditEvent
 from openaup.policies import services
 from openaup.policies.choices import CampaignStatus, SignatureMethod, SigningStatus
 from openaup.policies.models import (
@@ -234,8 +235,13 @@ def test_paper_signature_and_withdrawal_by_the_principal(
     assert "is in the future" in future.content.decode()
     assert Signature.objects.count() == 1
 
+    viewed = AuditEvent.objects.filter(action="student.viewed", person=world.student_a1).count()
     receipt = client.get(reverse("policies:signature-receipt", args=[signature.pk]))
     assert receipt.status_code == 200
+    assert (
+        AuditEvent.objects.filter(action="student.viewed", person=world.student_a1).count()
+        == viewed + 1
+    )
     assert receipt["Content-Type"] == "application/pdf"
     assert receipt.content.startswith(b"%PDF")
 

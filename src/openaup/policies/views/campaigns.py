@@ -19,6 +19,7 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.generic import View
 
+from openaup.audit.services import record_student_view
 from openaup.core.views import (
     ScopedDetailView,
     ScopedListView,
@@ -26,7 +27,7 @@ from openaup.core.views import (
     ScopedObjectMixin,
     SignedInView,
 )
-from openaup.directory.choices import Grade
+from openaup.directory.choices import Grade, PersonKind
 from openaup.directory.models import GuardianLink, Person, School
 from openaup.policies import services
 from openaup.policies.choices import (
@@ -449,6 +450,9 @@ class MemberDetailView(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         member: CampaignMember = self.object
         user = self.request.user
+        if member.kind == MemberKind.STUDENT:
+            # A look at a student's signatures is in their record of access.
+            record_student_view(actor=user, student=member.person)
         signatures = (
             Signature.objects.visible_to(user, "view")
             .filter(member=member)
@@ -569,6 +573,8 @@ class SignatureReceiptView(ScopedDetailView):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         signature = self.get_object()
+        if signature.on_behalf_of.kind == PersonKind.STUDENT:
+            record_student_view(actor=request.user, student=signature.on_behalf_of)
         response = HttpResponse(receipt_pdf(signature), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{receipt_filename(signature)}"'
         response["Cache-Control"] = "private, no-store"
