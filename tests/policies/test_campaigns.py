@@ -324,3 +324,25 @@ def test_has_signed_and_overdue_restriction(
     refresh_member(member)
     assert services.has_signed(student, campaign) is True
     assert services.overdue_restriction_applies(student) is False
+
+
+def test_a_student_who_turns_18_signs_alone_from_then_on(
+    district_admin: Any, versions: Versions, world: World
+) -> None:
+    from openaup.directory.querysets import adult_birth_cutoff
+
+    campaign = open_campaign(district_admin, versions)
+    member = campaign.members.get(person=world.student_b1)
+    assert member.needs_guardian is True
+    SignatureFactory(member=member, version=versions.everyone)
+    from openaup.policies.services.signatures import refresh_member
+
+    refresh_member(member)
+    assert member.status == SigningStatus.PARTLY_SIGNED
+    type(world.student_b1).objects.filter(pk=world.student_b1.pk).update(
+        birth_date=adult_birth_cutoff()
+    )
+    services.sync_members(campaign=campaign)
+    member.refresh_from_db()
+    assert member.needs_guardian is False
+    assert member.status == SigningStatus.SIGNED

@@ -460,7 +460,7 @@ def sync_members(*, campaign: SigningCampaign) -> SyncResult:
     ``include_contractors``. A student is a minor (``needs_guardian``) unless their birth
     date makes them 18 today; with no birth date on file they count as a minor. A handful
     of queries whatever the number of people: existing members are read once and the new
-    ones inserted in bulk."""
+    ones inserted in bulk. A minor member who has turned 18 since signs alone from then on."""
     versions = list(campaign.versions.all())
     existing = set(
         CampaignMember.objects.filter(campaign=campaign).values_list("person_id", flat=True)
@@ -490,12 +490,15 @@ def sync_members(*, campaign: SigningCampaign) -> SyncResult:
             ]
     new_members = []
     kept = 0
+    chosen: dict[tuple[str, str], PolicyVersion | None] = {}
     for pk, kind, grade, born in candidates:
         if pk in existing:
             kept += 1
             continue
         is_student = kind == PersonKind.STUDENT
-        version = _pick_version(versions, kind, grade)
+        if (kind, grade) not in chosen:
+            chosen[(kind, grade)] = _pick_version(versions, kind, grade)
+        version = chosen[(kind, grade)]
         new_members.append(
             CampaignMember(
                 campaign=campaign,
@@ -507,7 +510,25 @@ def sync_members(*, campaign: SigningCampaign) -> SyncResult:
             )
         )
     CampaignMember.objects.bulk_create(new_members, batch_size=_BULK_BATCH)
+    _members_who_came_of_age(campaign, cutoff)
     return SyncResult(added=len(new_members), kept=kept)
+
+
+def _members_who_came_of_age(campaign: SigningCampaign, cutoff: datetime.date) -> None:
+    """A student who turned 18 during the campaign now signs alone: their status no longer
+    waits for their guardians."""
+    from openaup.policies.services.signatures import refresh_member
+
+    grown = CampaignMember.objects.filter(
+        campaign=campaign,
+        kind=MemberKind.STUDENT,
+        needs_guardian=True,
+        person__birth_date__lte=cutoff,
+    ).select_related("campaign")
+    for member in grown:
+        member.needs_guardian = False
+        member.save(update_fields=["needs_guardian", "updated_at"])
+        refresh_member(member)
 
 
 def has_signed(person: Person, campaign: SigningCampaign) -> bool:
