@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 from openaup.engine.decision import Action, Decision, FilterRequest, RuleState
-from openaup.engine.expressions import compile_expression
+from openaup.engine.expressions import ExpressionSet, compile_expression
 from openaup.engine.policy import Policy, Rule
 from openaup.engine.snapshot import SET_MASK, URL_FLAG, Snapshot, key_hash
 from openaup.engine.urls import (
@@ -102,11 +102,13 @@ class _CompiledProfile:
         self.by_list = {
             lid: tuple(sorted(c, key=lambda x: (x.rank, x.order))) for lid, c in table.items()
         }
-        self.expressions = tuple(
-            compile_expression(lid, expr)
-            for lid in sorted(self.by_list)
-            if snapshot.lists[lid].kind == "expressions"
-            for expr in snapshot.lists[lid].expressions
+        self.expressions = ExpressionSet(
+            tuple(
+                compile_expression(lid, expr)
+                for lid in sorted(self.by_list)
+                if snapshot.lists[lid].kind == "expressions"
+                for expr in snapshot.lists[lid].expressions
+            )
         )
         self.scheduled = any(r.during or r.outside for r in profile.rules)
         self.default_action = Action.BLOCK if profile.default == "block" else Action.ALLOW
@@ -274,9 +276,8 @@ class Engine:
             extra = self._lookup_urls(url_hosts, path, query)
         if expressions:
             target = f"{host}/{path}?{query}" if query else f"{host}/{path}"
-            for expression in expressions:
-                if expression.search(target):
-                    extra.append(_Match(expression.list_id, "", 0))
+            for lid in expressions.matching(target):
+                extra.append(_Match(lid, "", 0))
         if not extra:
             return verdict
         return self._evaluate(prof, [*hits, *extra], active)

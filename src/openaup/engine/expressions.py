@@ -18,7 +18,7 @@ from typing import Any
 _p: Any = importlib.import_module("re._parser")
 _c: Any = importlib.import_module("re._constants")
 
-__all__ = ["Expression", "compile_expression", "required_literals"]
+__all__ = ["Expression", "ExpressionSet", "compile_expression", "required_literals"]
 
 _MIN_LITERAL = 3
 
@@ -84,3 +84,28 @@ def required_literals(expression: str) -> tuple[str, ...] | None:
 def compile_expression(list_id: int, expression: str) -> Expression:
     """Compile case-insensitively (targets are lower-case URLs) with its pre-check."""
     return Expression(list_id, re.compile(expression, re.IGNORECASE), required_literals(expression))
+
+
+class ExpressionSet:
+    """The expressions one profile uses. :meth:`matching` first looks for every pre-check
+    literal at once (one pattern of all of them), so a URL that contains none costs one
+    search; expressions without literals always run."""
+
+    __slots__ = ("always", "any_literal", "expressions")
+
+    def __init__(self, expressions: tuple[Expression, ...]) -> None:
+        self.expressions = expressions
+        self.always = tuple(e for e in expressions if e.literals is None)
+        literals = sorted({lit for e in expressions for lit in e.literals or ()})
+        self.any_literal = (
+            re.compile("|".join(re.escape(lit) for lit in literals)) if literals else None
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.expressions)
+
+    def matching(self, target: str) -> list[int]:
+        """The list ids whose expressions match ``target`` (a lower-case URL)."""
+        if self.any_literal is not None and self.any_literal.search(target):
+            return [e.list_id for e in self.expressions if e.search(target)]
+        return [e.list_id for e in self.always if e.pattern.search(target)]
