@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from rest_framework import serializers
 
 from openaup.core.api import ScopedReadOnlyViewSet
+from openaup.directory.api import GradeField
 from openaup.policies.models import PolicyText, PolicyVersion
 
 __all__ = ["PolicyVersionViewSet"]
@@ -25,8 +26,12 @@ class PolicyTextSummarySerializer(serializers.ModelSerializer[PolicyText]):
 
 
 class PolicyVersionSerializer(serializers.ModelSerializer[PolicyVersion]):
-    policy = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    policy: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     policy_title = serializers.CharField(source="policy.title", read_only=True)
+    grade_low = GradeField(help_text="The lowest grade of a student-friendly version.")
+    grade_high = GradeField(help_text="The highest grade of a student-friendly version.")
     audience_label = serializers.CharField(read_only=True)
     texts = PolicyTextSummarySerializer(many=True, read_only=True)
     url = serializers.SerializerMethodField(help_text="The version's page.")
