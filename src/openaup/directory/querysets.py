@@ -85,6 +85,8 @@ def _teacher_section_ids(access: Access) -> Q:
     section is slow at the scale of a large district."""
     from openaup.directory.models import Enrollment
 
+    if access.person_id is None:
+        return Q(pk__in=[])
     return Q(
         pk__in=Enrollment.objects.filter(
             person_id=access.person_id, role__in=["teacher", "aide"], is_active=True
