@@ -63,3 +63,31 @@ def test_the_list_and_the_diff(page: Any, current: PolicyVersion) -> None:
     expect(page.get_by_text("sections changed", exact=False)).to_be_visible()
     expect(page.locator("ins").first).to_contain_text("added:")
     assert_accessible(page, "the diff page")
+
+
+def test_writing_a_draft(page: Any, current: PolicyVersion, tech_staff: Any) -> None:
+    from tests.browser.test_pages import sign_in
+
+    sign_in(page, "tech")
+    page.goto(f"/policies/acceptable-use/{current.pk}/")
+    page.get_by_role("link", name="New version from this one").click()
+    page.get_by_label("Label").fill("2027-28")
+    assert_accessible(page, "the new version form")
+    page.get_by_role("button", name="Create the draft").click()
+    expect(page.get_by_text("Draft.", exact=False).first).to_be_visible()
+    page.get_by_role("link", name="Edit the English text").click()
+    body = page.get_by_label("Text (Markdown)")
+    body.fill(body.input_value() + "\n\n## New Rule\n\nBe <b>kind</b>.\n")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_role("heading", name="Preview (not saved)")).to_be_visible()
+    expect(page.locator("#new-rule")).to_have_text("New Rule")
+    assert_accessible(page, "the text editor with a preview")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("link", name="Publish…").click()
+    expect(page.get_by_role("button", name="Publish and freeze")).to_be_visible()
+    assert_accessible(page, "the publish confirmation")
+    page.get_by_role("button", name="Publish and freeze").click()
+    expect(page.get_by_text("The version is published.")).to_be_visible()
+    draft = PolicyVersion.objects.get(label="2027-28")
+    assert draft.status == "published"
+    expect(page.get_by_text(draft.sha256)).to_be_visible()
