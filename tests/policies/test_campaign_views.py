@@ -48,6 +48,19 @@ def text_of(response: Any) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
 
 
+def listing_html(client: Client) -> str:
+    return client.get(reverse("policies:campaign-list")).content.decode()
+
+
+def test_students_and_guardians_get_no_dashboard_link(
+    campaign: SigningCampaign, student: Any, guardian: Any
+) -> None:
+    for user in (student, guardian):
+        html = listing_html(signed_in(user))
+        assert "2026-27 AUP" in html
+        assert reverse("policies:campaign-dashboard", args=[campaign.pk]) not in html
+
+
 def test_create_a_campaign_from_the_form(district_admin: Any, versions: Versions) -> None:
     client = signed_in(district_admin)
     page = client.get(reverse("policies:campaign-create"))
@@ -137,6 +150,7 @@ def test_campaign_pages_for_a_principal(
     members = text_of(client.get(reverse("policies:campaign-members", args=[campaign.pk])))
     assert world.student_a1.sort_name in members
     assert world.student_b1.sort_name not in members
+    assert reverse("policies:campaign-dashboard", args=[campaign.pk]) in listing_html(client)
     other = CampaignMember.objects.get(campaign=campaign, person=world.student_b1)
     assert client.get(reverse("policies:member-detail", args=[other.pk])).status_code == 404
     assert (

@@ -19,6 +19,7 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.generic import View
 
+from openaup.accounts.access import access_for
 from openaup.audit.services import record_student_view
 from openaup.core.views import (
     ScopedDetailView,
@@ -176,6 +177,12 @@ class ManagerOnlyMixin:
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
 
+def _sees_dashboards(user: Any) -> bool:
+    """District staff, principals and teachers have a campaign dashboard (their scope)."""
+    access = access_for(user)
+    return access.sees_whole_district or access.has("school_admin", "teacher")
+
+
 class CampaignListView(ScopedListView):
     """The campaigns the user may see, newest school year first."""
 
@@ -187,6 +194,7 @@ class CampaignListView(ScopedListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["may_manage"] = may_manage_campaigns(self.request.user)
+        context["sees_dashboards"] = _sees_dashboards(self.request.user)
         return context
 
 
@@ -233,6 +241,7 @@ class CampaignDetailView(ScopedDetailView):
         context["counts"] = [(label, counts[value]) for value, label in SigningStatus.choices]
         context["member_total"] = sum(counts.values())
         context["may_manage"] = may_manage_campaigns(user)
+        context["sees_dashboards"] = _sees_dashboards(user)
         context["versions"] = campaign.versions.select_related("policy")
         context["schools"] = campaign.schools.all()
         context["grade_labels"] = [Grade(g).label for g in campaign.grades if g in Grade.values]
@@ -499,6 +508,9 @@ class PaperSignatureView(_MemberRecordMixin, View):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         member = self.member()
+        if not member.campaign.is_open:
+            messages.error(request, f"{member.campaign} is not open for signing.")
+            return redirect("policies:member-detail", member.pk)
         form = PaperSignatureForm(request.POST, request.FILES, signers=_signers(member))
         if form.is_valid():
             data = form.cleaned_data
