@@ -67,25 +67,23 @@ def format_line(stamp: float, request: FilterRequest, decision: Decision) -> str
     if "?" in rest or "#" in rest:
         rest = rest.split("?", 1)[0].split("#", 1)[0]
     url = f"{host}{rest}"[:2000] if host else request.url.split("?", 1)[0][:2000]
+    client_ip = request.client_ip or "-"
+    user = request.user or "-"
+    if not (client_ip + user + url).isprintable():
+        client_ip, user, url = _clean(client_ip), _clean(user), _clean(url)
     second = int(stamp)
     line = (
-        f"{_second(second)}.{int((stamp - second) * 1000):03d}Z\t{request.client_ip or '-'}\t"
-        f"{request.user or '-'}\t{decision.profile or '-'}\t{host or '-'}\t{url or '-'}\t"
-        f"{decision.action.value}\t{decision.category or '-'}\t{decision.rule or '-'}\t"
-        f"{decision.tag or '-'}\t{decision.reason or '-'}\t{decision.list_name or '-'}"
+        f"{_second(second)}.{int((stamp - second) * 1000):03d}Z\t{client_ip}\t{user}\t"
+        f"{decision.profile or '-'}\t{host or '-'}\t{url or '-'}\t{decision.action.value}\t"
+        f"{decision.category or '-'}\t{decision.rule or '-'}\t{decision.tag or '-'}\t"
+        f"{decision.reason or '-'}\t{decision.list_name or '-'}\n"
     )
-    if line.count("\t") != len(COLUMNS) - 1 or not line.isprintable():
-        # a tab, newline or other control character in a field: clean every field
-        fields = line.split("\t")
-        head = fields[0]
-        client_ip, user = _clean(request.client_ip), _clean(request.user)
-        line = "\t".join(
-            [head, client_ip, user]
-            + [_clean(v) for v in (decision.profile, host, url, decision.action.value,
-                                  decision.category, decision.rule, decision.tag,
-                                  decision.reason, decision.list_name)]
-        )  # fmt: skip
-    return line + "\n"
+    if line.count("\t") != len(COLUMNS) - 1 or line.count("\n") != 1 or "\r" in line:
+        # a control character in a name from the policy or the lists: clean every field
+        fields = (decision.profile, host, url, decision.action.value, decision.category,
+                  decision.rule, decision.tag, decision.reason, decision.list_name)  # fmt: skip
+        line = "\t".join([line.split("\t", 1)[0], client_ip, user, *map(_clean, fields)]) + "\n"
+    return line
 
 
 class DecisionLog:
