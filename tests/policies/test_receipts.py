@@ -74,3 +74,26 @@ def test_markdown_becomes_plain_blocks() -> None:
         (-1, "one"),
         (-1, "two"),
     ]
+
+
+def test_receipts_of_every_demo_text(district_admin: Any, world: World) -> None:
+    """The demo policy's texts, long and in two languages, all print."""
+    from openaup.policies.demo import load_demo_policies
+    from openaup.policies.models import PolicyText
+    from tests.policies.factories import CampaignMemberFactory, SignatureFactory
+
+    load_demo_policies()
+    texts = PolicyText.objects.filter(version__status="published").select_related("version")
+    assert texts.count() >= 10
+    for text in texts:
+        member = CampaignMemberFactory(version=text.version)
+        signature = SignatureFactory(
+            member=member,
+            version=text.version,
+            language=text.language,
+            text_sha256=text.sha256,
+        )
+        content = pdf_text(receipt_pdf(signature))
+        assert text.sha256 in content
+        first_words = " ".join(text.title.split()[:2])
+        assert first_words in content

@@ -98,6 +98,8 @@ def receipt_pdf(signature: Signature) -> bytes:
     zone = timezone.get_current_timezone_name()
 
     pdf = _Receipt(format="Letter")
+    # The standard fonts are written with WinAnsiEncoding: Windows-1252, not just Latin-1.
+    pdf.core_fonts_encoding = _ENCODING
     pdf.set_title(_printable(f"Signature receipt {signature.pk}"))
     pdf.set_author(_printable(district.name if district else "OpenAUP"))
     pdf.alias_nb_pages()
