@@ -514,7 +514,9 @@ class PaperSignatureView(_MemberRecordMixin, View):
         form = PaperSignatureForm(request.POST, request.FILES, signers=_signers(member))
         if form.is_valid():
             data = form.cleaned_data
-            signer = Person.objects.get(pk=data["signer"])  # one of the choices offered
+            signer = get_object_or_404(
+                Person.objects.visible_to(request.user, "view"), pk=data["signer"]
+            )
             try:
                 services.record_paper_signature(
                     actor=request.user,
