@@ -41,6 +41,8 @@ __all__ = ["Engine", "fail_closed_decision"]
 
 # Verdicts kept per process (profile, authority): about 500 bytes each, 4 MB in all.
 HOST_CACHE_SIZE = 8192
+# Raw lookups of parent domains kept per process (about 150 bytes each).
+PARENT_CACHE_SIZE = 8192
 _blake2b = hashlib.blake2b
 _ALLOW_STATES = (RuleState.LOCKED_ALLOW, RuleState.ALLOW)
 
@@ -137,6 +139,7 @@ class Engine:
         self._clauses = self.policy.category_clauses
         self._tz = zoneinfo.ZoneInfo(self.policy.timezone) if self.policy.timezone else None
         self._tables = snapshot.tables()
+        self._parents: dict[str, int] = {}
         self._verdict = functools.lru_cache(maxsize=cache_size)(self._authority_verdict)
 
     @property
@@ -166,8 +169,11 @@ class Engine:
     # -- lookups -----------------------------------------------------------------------
     def _lookup_host(self, host: str) -> tuple[tuple[_Match, ...], tuple[str, ...]]:
         # The hot path for a host not seen before: Snapshot.lookup() and key_hash() inlined.
+        # Parent domains (example.org of www.example.org) recur across hosts: their raw
+        # lookups are remembered in a small dict.
         index, keys, values = self._tables
         sets = self.snapshot.category_sets
+        parents = self._parents
         blake = _blake2b
         from_bytes = int.from_bytes
         matches: list[_Match] = []
@@ -175,18 +181,26 @@ class Engine:
         suffixes = host_suffixes(host)
         spec = len(suffixes)
         for suffix in suffixes:
-            h = from_bytes(blake(suffix.encode()).digest()[:8], "little")
-            b = h >> 48
-            lo = index[b]
-            hi = index[b + 1]
-            if lo != hi:
-                i = bisect_left(keys, h, lo, hi)
-                if i < hi and keys[i] == h:
-                    value = values[i]
-                    for lid in sets[value & SET_MASK]:
-                        matches.append(_Match(lid, suffix, spec))
-                    if value & URL_FLAG:
-                        url_hosts.append(suffix)
+            value = parents.get(suffix, -2) if spec < len(suffixes) else -2
+            if value == -2:
+                value = -1
+                h = from_bytes(blake(suffix.encode()).digest()[:8], "little")
+                b = h >> 48
+                lo = index[b]
+                hi = index[b + 1]
+                if lo != hi:
+                    i = bisect_left(keys, h, lo, hi)
+                    if i < hi and keys[i] == h:
+                        value = values[i]
+                if spec < len(suffixes):
+                    if len(parents) >= PARENT_CACHE_SIZE:
+                        parents.clear()
+                    parents[suffix] = value
+            if value >= 0:
+                for lid in sets[value & SET_MASK]:
+                    matches.append(_Match(lid, suffix, spec))
+                if value & URL_FLAG:
+                    url_hosts.append(suffix)
             spec -= 1
         return tuple(matches), tuple(url_hosts)
 
