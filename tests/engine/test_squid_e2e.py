@@ -7,6 +7,7 @@ Needs Debian's ``squid`` (``.ci/run`` installs it and sets ``OPENAUP_REQUIRE_SQU
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import http.server
 import os
@@ -88,6 +89,7 @@ class Proxy:
     folder: Path
     process: subprocess.Popen[bytes]
     seen: list[str] = field(default_factory=list)
+    helper_name: bytes = b"squid-acl"
 
     def get(self, url: str) -> http.client.HTTPResponse:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
@@ -111,7 +113,7 @@ class Proxy:
                 cmdline = (stat.parent / "cmdline").read_bytes()
             except OSError:
                 continue
-            if int(fields[1]) == self.process.pid and b"squid-acl" in cmdline:
+            if int(fields[1]) == self.process.pid and self.helper_name in cmdline:
                 pids.append(int(stat.parent.name))
         return pids
 
@@ -122,8 +124,29 @@ class Proxy:
             return ""
 
 
-@pytest.fixture(scope="module")
-def proxy() -> Iterator[Proxy]:
+ACL_RULES = f"""
+external_acl_type aup ttl=1 negative_ttl=1 children-max=1 children-startup=1 \\
+    children-idle=1 concurrency=16 %>a %un %>ru {{helper}}
+acl aup_allowed external aup
+http_access allow aup_allowed
+deny_info {BLOCK_URL}?reason=%o&url=%u all
+http_access deny all
+
+# the helper's tag= is a note on the transaction: what delay pools select on
+acl streaming note tag streaming
+request_header_add X-Bandwidth-Tag streaming streaming
+"""
+
+REWRITE_RULES = """
+url_rewrite_program {helper}
+url_rewrite_children 1 startup=1 idle=1 concurrency=16
+http_access allow all
+"""
+
+
+@contextlib.contextmanager
+def running_squid(kind: str) -> Iterator[Proxy]:
+    """Squid with the ``squid-acl`` or ``squid-rewrite`` helper, and the origin server."""
     assert SQUID is not None
     folder = Path(tempfile.mkdtemp(prefix="openaup-squid-"))
     folder.chmod(0o755)
@@ -132,7 +155,7 @@ def proxy() -> Iterator[Proxy]:
     _Origin.seen = seen
     threading.Thread(target=origin.serve_forever, daemon=True).start()
     origin_port = int(origin.server_address[1])
-    service = f"openaup{os.getpid()}"
+    service = f"openaup{os.getpid()}{kind}"
     process: subprocess.Popen[bytes] | None = None
     try:
         snap = build_snapshot(folder, folder / "filter.snap")
@@ -148,8 +171,10 @@ def proxy() -> Iterator[Proxy]:
         helper = folder / "helper.sh"
         helper.write_text(
             "#!/bin/sh\n"
-            f"PYTHONPATH={SRC} exec {python} -m openaup.engine.cli squid-acl "
-            f"--snapshot {snap} --log-dir {folder / 'log'}\n"
+            f"PYTHONPATH={SRC} exec {python} -m openaup.engine.cli squid-{kind} "
+            f"--snapshot {snap} --log-dir {folder / 'log'}"
+            + (f" --block-url {BLOCK_URL}" if kind == "rewrite" else "")
+            + "\n"
         )
         helper.chmod(0o755)
         port = _free_port()
@@ -173,16 +198,7 @@ shutdown_lifetime 1 seconds
 memory_cache_shared off
 {"cache_effective_user " + user if user else ""}
 
-external_acl_type aup ttl=1 negative_ttl=1 children-max=1 children-startup=1 \\
-    children-idle=1 concurrency=16 %>a %un %>ru {helper}
-acl aup_allowed external aup
-http_access allow aup_allowed
-deny_info {BLOCK_URL}?reason=%o&url=%u all
-http_access deny all
-
-# the helper's tag= is a note on the transaction: what delay pools select on
-acl streaming note tag streaming
-request_header_add X-Bandwidth-Tag streaming streaming
+{(ACL_RULES if kind == "acl" else REWRITE_RULES).format(helper=helper)}
 """
         )
         if user is not None:
@@ -193,7 +209,7 @@ request_header_add X-Bandwidth-Tag streaming streaming
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        proxy = Proxy(port, origin_port, folder, process, seen)
+        proxy = Proxy(port, origin_port, folder, process, seen, f"squid-{kind}".encode())
         deadline = time.monotonic() + 30
         while "Accepting HTTP Socket connections" not in proxy.cache_log():
             if process.poll() is not None or time.monotonic() > deadline:
@@ -212,6 +228,18 @@ request_header_add X-Bandwidth-Tag streaming streaming
         for shm in Path("/dev/shm").glob(f"{service}-*"):
             shm.unlink(missing_ok=True)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def proxy() -> Iterator[Proxy]:
+    with running_squid("acl") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def rewriting_proxy() -> Iterator[Proxy]:
+    with running_squid("rewrite") as running:
+        yield running
 
 
 def test_an_allowed_request_reaches_the_origin(proxy: Proxy) -> None:
@@ -280,3 +308,41 @@ def test_the_bandwidth_tag_reaches_squid_acls(proxy: Proxy) -> None:
     assert proxy.get(f"http://ok.test:{proxy.origin_port}/text").status == 200
     assert f"tube.test:{proxy.origin_port}/video tag=streaming" in proxy.seen
     assert f"ok.test:{proxy.origin_port}/text" in proxy.seen
+
+
+def test_the_rewrite_helper_redirects_blocked_requests(rewriting_proxy: Proxy) -> None:
+    proxy = rewriting_proxy
+    assert proxy.get(f"http://ok.test:{proxy.origin_port}/fine").status == 200
+    response = proxy.get(f"http://bad.test:{proxy.origin_port}/secret?x=1")
+    assert response.status == 302
+    location = urlsplit(response.getheader("Location") or "")
+    assert f"{location.scheme}://{location.netloc}{location.path}" == BLOCK_URL
+    query = parse_qs(location.query)
+    assert query["reason"] == ["category"]
+    assert query["category"] == ["adult"]
+    assert query["url"] == [f"http://bad.test:{proxy.origin_port}/secret"]
+    assert not [s for s in proxy.seen if "/secret" in s]
+
+
+def test_a_killed_rewrite_helper_lets_the_request_through(rewriting_proxy: Proxy) -> None:
+    """What docs/squid.md says: Squid, not the helper, makes the rewrite path fail open."""
+    proxy = rewriting_proxy
+    (pid,) = proxy.helper_pids()
+    os.kill(pid, signal.SIGSTOP)
+    result: list[http.client.HTTPResponse | BaseException] = []
+
+    def ask() -> None:
+        try:
+            result.append(proxy.get(f"http://bad.test:{proxy.origin_port}/let-through"))
+        except BaseException as exc:  # reported below
+            result.append(exc)
+
+    asker = threading.Thread(target=ask)
+    asker.start()
+    time.sleep(1.0)
+    os.kill(pid, signal.SIGKILL)
+    asker.join(20)
+    (response,) = result
+    assert isinstance(response, http.client.HTTPResponse), response
+    assert response.status == 200
+    assert [s for s in proxy.seen if "/let-through" in s]
