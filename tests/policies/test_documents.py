@@ -222,7 +222,7 @@ def test_a_script_in_a_text_is_stored_inert(draft: PolicyVersion) -> None:
         ({"label": "2026-27", "audience": Audience.ALL}, "label"),  # a duplicate of ``draft``
     ],
 )
-def test_bad_versions_are_refused(draft: PolicyVersion, kwargs: dict[str, str], field: str) -> None:
+def test_bad_versions_are_refused(draft: PolicyVersion, kwargs: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationError) as caught:
         documents.create_version(actor=None, policy=draft.policy, **kwargs)
     assert field in caught.value.message_dict

@@ -3,6 +3,7 @@ the publish confirmation and the diff."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
@@ -255,7 +256,7 @@ def test_retiring_and_review_date(district_admin: Any, versions: dict[str, Any])
     )
     page = client.get(version_url(current)).content.decode()
     assert "Retired version." in page
-    assert Policy.objects.get().review_due_on.isoformat() == "2027-06-01"
+    assert Policy.objects.get().review_due_on == datetime.date(2027, 6, 1)
 
 
 def test_the_diff_page(versions: dict[str, Any]) -> None:

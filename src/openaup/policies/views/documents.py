@@ -346,7 +346,7 @@ class _ChangeVersionMixin:
     when they cannot see it, 403 when they can but may not change it)."""
 
     model = PolicyVersion
-    context_object_name = "version"
+    context_object_name: str | None = "version"
     kwargs: dict[str, Any]
     request: Any
 
