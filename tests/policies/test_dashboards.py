@@ -389,3 +389,21 @@ def test_district_staff_see_sections_one_school_at_a_time(
     own = principal.get(url)
     assert [row.label for row in own.context["homerooms"]] == ["Grade 3 Homeroom"]
     assert own.context["homerooms"][0].completion.expected == 2
+
+
+def test_principals_see_homerooms_first_and_every_section_on_request(
+    world: World, campaign: Any, principal_a: Any
+) -> None:
+    science = SectionFactory(school=world.school_a, title="Science", class_type="scheduled")
+    EnrollmentFactory(section=science, person=world.student_a2, role="student")
+    page = Client()
+    page.force_login(principal_a)
+    url = reverse("policies:campaign-dashboard", args=[campaign.pk])
+    first = page.get(url)
+    assert first.context["sections"] == []
+    assert [row.label for row in first.context["homerooms"]] == ["Grade 3 Homeroom"]
+    assert "Show every section" in first.content.decode()
+    every = page.get(url, {"sections": "all"})
+    rows = {row.label: row.completion for row in every.context["sections"]}
+    assert set(rows) == {"Grade 3 Homeroom", "Science"}
+    assert (rows["Science"].expected, rows["Science"].partly_signed) == (1, 1)

@@ -185,8 +185,18 @@ class CampaignDashboardView(_CampaignPage):
             contacts = guardian_contacts(user, list(missing_page.object_list))
         else:
             status = 400
+        # A school has hundreds of scheduled classes: homerooms first, every section on
+        # request; a teacher sees their own sections at once.
+        access = access_for(user)
+        every_section = request.GET.get("sections") == "all" or not (
+            access.sees_whole_district or access.has("school_admin")
+        )
         sections = (
-            dashboards.by_section(members, user, school=sections_school) if show_sections else []
+            dashboards.by_section(
+                members, user, school=sections_school, homerooms=not every_section
+            )
+            if show_sections
+            else []
         )
         points = dashboards.completion_over_time(members)
         context = self.get_context_data(object=campaign)
@@ -195,7 +205,8 @@ class CampaignDashboardView(_CampaignPage):
             schools=numbers.schools,
             grades=numbers.grades,
             show_sections=show_sections,
-            sections=sections,
+            every_section=every_section,
+            sections=sections if every_section else [],
             homerooms=[row for row in sections if row.homeroom],
             form=form,
             page_obj=missing_page,
