@@ -71,7 +71,7 @@ CHECK_SECONDS = 0.25
 ALARM_SECONDS = 30.0
 READ_SIZE = 1 << 16
 TAIL_CACHE = 1 << 16
-HELPER_CACHE_SIZE = 16384
+HELPER_CACHE_SIZE = HOST_CACHE_SIZE
 _FAILED_RULES = frozenset({"fail_closed", "fail_open"})
 MAX_LINE = 1 << 16
 
@@ -529,7 +529,7 @@ def _common_args(p: argparse.ArgumentParser) -> None:
         type=int,
         default=HELPER_CACHE_SIZE,
         metavar="N",
-        help=f"hosts whose lookups each helper keeps (default {HELPER_CACHE_SIZE}; "
+        help=f"host verdicts each helper keeps (default {HELPER_CACHE_SIZE}; "
         "more uses more private memory per helper)",
     )
 
