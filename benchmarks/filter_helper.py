@@ -519,6 +519,37 @@ def measure_helper_concurrency(ctx: Context) -> dict[str, Any]:
     }
 
 
+def measure_helper_flush(ctx: Context) -> dict[str, Any]:
+    """One write per answer against one write per batch (what the helper does: every line
+    read in one go is answered in one write), 32 lines in flight, into a pipe that
+    ``cat`` drains. Both answer from the same helper in this process, log off."""
+    assert ctx.snapshot is not None
+    from openaup.engine.squid import AclProtocol, Helper, SnapshotHolder
+
+    lines = _stream_file(ctx, "acl", channels=True).read_bytes().splitlines()
+    batches = [lines[i : i + 32] for i in range(0, len(lines), 32)]
+    figures: dict[str, Any] = {"requests": len(lines), "in_flight": 32}
+    for mode in ("per_answer", "per_batch"):
+        holder = SnapshotHolder(ctx.snapshot)
+        helper = Helper(AclProtocol(), holder)
+        sink = subprocess.Popen(["cat"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+        assert sink.stdin is not None
+        fd = sink.stdin.fileno()
+        started = time.perf_counter()
+        for batch in batches:
+            if mode == "per_batch":
+                os.write(fd, helper.answer_batch(batch))
+            else:
+                for line in batch:
+                    os.write(fd, helper.answer_batch([line]))
+        seconds = time.perf_counter() - started
+        sink.stdin.close()
+        sink.wait()
+        holder.close()
+        figures[f"{mode}_per_second"] = round(len(lines) / seconds)
+    return figures
+
+
 def measure_helper_private_memory(ctx: Context) -> dict[str, Any]:
     """Private memory of one more helper process once warm (the snapshot is shared)."""
     assert ctx.snapshot is not None
@@ -565,6 +596,7 @@ MEASUREMENTS: list[tuple[str, Measurement]] = [
     ("side_by_side_decisions", measure_side_by_side_decisions),
     ("subdomain_case", measure_subdomain_case),
     ("helper_concurrency", measure_helper_concurrency),
+    ("helper_flush", measure_helper_flush),
     ("helper_private_memory", measure_helper_private_memory),
 ]
 
