@@ -244,15 +244,16 @@ class Engine:
         from the user name and client address). Never raises: an internal error gives
         :func:`fail_closed_decision`. Hands the decision to the log when there is one."""
         name = profile or ""
+        host = rest = ""
         try:
             if not name:
                 name = self.profile_for(request.user, request.client_ip)
-            decision = self._decide(request, name)
+            decision, host, rest = self._decide(request, name)
         except Exception as exc:  # a decision must always come back
             sys.stderr.write(f"aup filter: error deciding {request.url[:200]!r}: {exc!r}\n")
             decision = fail_closed_decision(name, "error", self.policy)
         if self.log is not None:
-            self.log.submit(request, decision)
+            self.log.submit(request, decision, host, rest)
         return decision
 
     def _schedule_key(self, when: datetime.datetime | None) -> tuple[bool, ...]:
@@ -271,19 +272,20 @@ class Engine:
         hits, url_hosts = self._lookup_host(host)
         return host, self._evaluate(self._profiles[name], list(hits), active), hits, url_hosts
 
-    def _decide(self, request: FilterRequest, name: str) -> Decision:
+    def _decide(self, request: FilterRequest, name: str) -> tuple[Decision, str, str]:
+        """The decision, the host and what follows the authority (for the log)."""
         prof = self._profiles.get(name)
         if prof is None:
-            return fail_closed_decision(name, "unknown_profile", self.policy)
+            return fail_closed_decision(name, "unknown_profile", self.policy), "", ""
         authority, rest = split_authority(request.url)
         active = self._schedule_key(request.time) if prof.scheduled else ()
         found = self._verdict(name, authority, active)
         if found is None:
-            return fail_closed_decision(name, "bad_url", self.policy)
+            return fail_closed_decision(name, "bad_url", self.policy), "", ""
         host, verdict, hits, url_hosts = found
         expressions = prof.expressions
         if not url_hosts and not expressions:
-            return verdict
+            return verdict, host, rest
         path, query = split_rest(rest) if rest else ("", "")
         extra: list[_Match] = []
         if url_hosts and path:
@@ -293,8 +295,8 @@ class Engine:
             for lid in expressions.matching(target):
                 extra.append(_Match(lid, "", 0))
         if not extra:
-            return verdict
-        return self._evaluate(prof, [*hits, *extra], active)
+            return verdict, host, rest
+        return self._evaluate(prof, [*hits, *extra], active), host, rest
 
     def _evaluate(
         self, prof: _CompiledProfile, matches: list[_Match], active: tuple[bool, ...]

@@ -29,7 +29,7 @@ COLUMNS = (
     "reason", "list",
 )  # fmt: skip
 HEADER = "#" + "\t".join(COLUMNS) + "\n"
-_Entry = tuple[float, FilterRequest, Decision]
+_Entry = tuple[float, FilterRequest, Decision, str, str]
 
 
 def default_log_dir() -> Path:
@@ -59,11 +59,16 @@ def _second(stamp: int) -> str:
     return datetime.datetime.fromtimestamp(stamp, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def format_line(stamp: float, request: FilterRequest, decision: Decision) -> str:
+def format_line(
+    stamp: float, request: FilterRequest, decision: Decision, host: str = "", rest: str = ""
+) -> str:
     """One log line (ends with a newline). The URL is logged without its query string or
-    fragment, and without user info or port; an empty field is ``-``."""
-    authority, rest = split_authority(request.url)
-    host = _host(authority)
+    fragment, and without user info or port; an empty field is ``-``. ``host`` and
+    ``rest`` (what follows the authority), when the caller already has them, save parsing
+    the URL again."""
+    if not host:
+        authority, rest = split_authority(request.url)
+        host = _host(authority)
     if "?" in rest or "#" in rest:
         rest = rest.split("?", 1)[0].split("#", 1)[0]
     url = f"{host}{rest}"[:2000] if host else request.url.split("?", 1)[0][:2000]
@@ -124,14 +129,17 @@ class DecisionLog:
             self._thread.start()
         return self
 
-    def submit(self, request: FilterRequest, decision: Decision) -> None:
-        """Queue one decision; never blocks. A full queue drops the entry and counts it."""
+    def submit(
+        self, request: FilterRequest, decision: Decision, host: str = "", rest: str = ""
+    ) -> None:
+        """Queue one decision; never blocks. A full queue drops the entry and counts it.
+        ``host`` and ``rest``: see :func:`format_line`."""
         queued = self._queue
         size = len(queued)
         if size >= self.max_queue:
             self._drop(1, "queue full: the writer cannot keep up")
             return
-        queued.append((time.time(), request, decision))
+        queued.append((time.time(), request, decision, host, rest))
         if size == self._high:
             self._wake.set()
 
@@ -173,13 +181,13 @@ class DecisionLog:
                 self._wake.clear()
             lines: list[str] = []
             for _ in range(len(queued)):
-                stamp, request, decision = popleft()
+                stamp, request, decision, host, rest = popleft()
                 entry_day = _second(int(stamp))[:10]
                 if entry_day != day and lines:
                     handle = self._write(handle, day, lines)
                     lines = []
                 day = entry_day
-                lines.append(format_line(stamp, request, decision))
+                lines.append(format_line(stamp, request, decision, host, rest))
             if lines:
                 handle = self._write(handle, day, lines)
             if handle is not None:
