@@ -355,7 +355,11 @@ def sign_for_children(
     already signed for comes back with their existing signature. Everything is checked
     before anything is recorded."""
     if link is not None:
-        link = SigningLink.objects.select_for_update().select_related("campaign").get(pk=link.pk)
+        link = (
+            SigningLink.objects.select_for_update(of=("self",))
+            .select_related("campaign")
+            .get(pk=link.pk)
+        )
         if link.guardian_id != guardian.pk or link.campaign_id != campaign.pk:
             raise LinkError("unknown")
         check_link(link)
