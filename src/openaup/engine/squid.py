@@ -478,7 +478,6 @@ def serve(helper: Helper, stdin: BinaryIO | int, stdout: BinaryIO | int) -> int:
             continue
         if not chunk:
             if pending.strip():
-                holder.refresh()
                 _write_all(out_fd, (helper.answer_line(pending) + "\n").encode())
             return 0
         pending += chunk
@@ -489,7 +488,10 @@ def serve(helper: Helper, stdin: BinaryIO | int, stdout: BinaryIO | int) -> int:
                 pending = b""
             continue
         *lines, pending = pending.split(b"\n")
-        holder.refresh()
+        try:
+            holder.refresh()
+        except Exception as exc:  # keep answering from what the helper has
+            holder.alarm("refresh", f"cannot check the snapshot {holder.path}: {exc!r}")
         _write_all(out_fd, helper.answer_batch(lines))
 
 
