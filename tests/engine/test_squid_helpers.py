@@ -413,3 +413,16 @@ def test_a_listed_host_stays_blocked_whatever_surrounds_it(snap: Path) -> None:
 
     check()
     assert helper.close()[0] == 0
+
+
+def test_bad_options_are_refused_with_a_reason(snap: Path, tmp_path: Path) -> None:
+    bad_policy = tmp_path / "policy.toml"
+    bad_policy.write_text("[profiles.kids]\nminor = true\nfail_open = true\n")
+    helper = _acl(snap, "--policy", str(bad_policy))
+    status, err, _ = helper.close()
+    assert status == 2
+    assert "a minor's profile cannot fail open" in err
+    helper = _acl(snap, "--cache-size", "-1")
+    status, err, _ = helper.close()
+    assert status == 2
+    assert "--cache-size must be 0 or more" in err
