@@ -269,3 +269,12 @@ def test_staff_without_an_address_is_logged_as_not_sent(world: World, campaign: 
     reminders.send_reminders(campaign=campaign)
     (logged,) = messages_to(staff)
     assert (logged.status, logged.detail) == (MessageStatus.SKIPPED, reminders.SKIP_NO_ADDRESS)
+
+
+def test_batches_send_and_log_everyone(world: World, campaign: Any, monkeypatch: Any) -> None:
+    Person.objects.filter(pk=world.student_a2.pk).update(email="ben@students.example")
+    monkeypatch.setattr(reminders, "BATCH_SIZE", 1)
+    result = reminders.send_reminders(campaign=campaign)
+    assert result.sent == len(mail.outbox) == 2  # Gina (both children) and Ben
+    assert ReminderMessage.objects.count() == result.sent + result.skipped + result.failed
+    assert AuditEvent.objects.get(action="campaign.messages_sent").changes["sent"] == 2

@@ -61,7 +61,7 @@ logger = logging.getLogger(__name__)
 REMINDERS_REQUESTED = "campaign.reminders_requested"
 MESSAGES_SENT = "campaign.messages_sent"
 
-#: Messages sent on one connection before it is closed and a new one opened.
+#: Messages prepared, sent on one connection and logged together.
 BATCH_SIZE = 100
 
 SKIP_NO_ADDRESS = "No email address."
@@ -259,23 +259,23 @@ def _prepare(campaign: SigningCampaign, outgoing: list[_Outgoing], kind: str) ->
 
 
 def _deliver(emails: list[tuple[_Outgoing, Any]]) -> None:
-    """Send in batches, each on one connection, one message at a time: a message that fails
-    is logged as failed and the rest go on."""
-    for start in range(0, len(emails), BATCH_SIZE):
-        batch = emails[start : start + BATCH_SIZE]
-        connection = get_connection(fail_silently=False)
-        try:
-            connection.open()
-        except Exception as exc:
-            logger.warning("The email connection failed: %s", exc)
-            for out, _message in batch:
-                out.status, out.detail = MessageStatus.FAILED, _reason(exc)
-            continue
-        try:
-            for out, message in batch:
-                _deliver_one(connection, out, message)
-        finally:
-            connection.close()
+    """Send on one connection, one message at a time: a message that fails is logged as
+    failed and the rest go on."""
+    if not emails:
+        return
+    connection = get_connection(fail_silently=False)
+    try:
+        connection.open()
+    except Exception as exc:
+        logger.warning("The email connection failed: %s", exc)
+        for out, _message in emails:
+            out.status, out.detail = MessageStatus.FAILED, _reason(exc)
+        return
+    try:
+        for out, message in emails:
+            _deliver_one(connection, out, message)
+    finally:
+        connection.close()
 
 
 def _reason(exc: Exception) -> str:
@@ -302,47 +302,54 @@ def _send(
     scheduled_for: datetime.date | None = None,
     school_id: int | None = None,
 ) -> SendResult:
-    with transaction.atomic():
-        outgoing = _collect(campaign, members, kind=kind, already=already)
-        emails = _prepare(campaign, outgoing, kind)
-    _deliver(emails)
-    now = timezone.now()
-    rows = [
-        ReminderMessage(
-            campaign=campaign,
-            recipient=out.recipient,
-            email=out.email,
-            language=out.language,
-            kind=kind,
-            status=out.status or MessageStatus.FAILED,
-            detail=out.detail[:300],
-            link=out.link,
-            scheduled_for=scheduled_for,
-            requested_by=actor if getattr(actor, "is_authenticated", False) else None,
-            sent_at=now if out.status == MessageStatus.SENT else None,
-        )
-        for out in outgoing
-    ]
+    outgoing = _collect(campaign, members, kind=kind, already=already)
+    requested_by = actor if getattr(actor, "is_authenticated", False) else None
+    counts = {MessageStatus.SENT: 0, MessageStatus.FAILED: 0, MessageStatus.SKIPPED: 0}
+    # Batch by batch: the links of a batch are written in a short transaction (signing goes
+    # on meanwhile), its messages sent on one connection, and its log rows written at once.
+    for start in range(0, len(outgoing), BATCH_SIZE):
+        batch = outgoing[start : start + BATCH_SIZE]
+        with transaction.atomic():
+            emails = _prepare(campaign, batch, kind)
+        _deliver(emails)
+        now = timezone.now()
+        rows = [
+            ReminderMessage(
+                campaign=campaign,
+                recipient=out.recipient,
+                email=out.email,
+                language=out.language,
+                kind=kind,
+                status=out.status or MessageStatus.FAILED,
+                detail=out.detail[:300],
+                link=out.link,
+                scheduled_for=scheduled_for,
+                requested_by=requested_by,
+                sent_at=now if out.status == MessageStatus.SENT else None,
+            )
+            for out in batch
+        ]
+        ReminderMessage.objects.bulk_create(rows)
+        for row in rows:
+            counts[MessageStatus(row.status)] += 1
     result = SendResult(
-        sent=sum(1 for row in rows if row.status == MessageStatus.SENT),
-        failed=sum(1 for row in rows if row.status == MessageStatus.FAILED),
-        skipped=sum(1 for row in rows if row.status == MessageStatus.SKIPPED),
+        sent=counts[MessageStatus.SENT],
+        failed=counts[MessageStatus.FAILED],
+        skipped=counts[MessageStatus.SKIPPED],
     )
-    with transaction.atomic():
-        ReminderMessage.objects.bulk_create(rows, batch_size=1000)
-        audit.record(
-            MESSAGES_SENT,
-            actor=actor,
-            obj=campaign,
-            changes={
-                "kind": kind,
-                "school": school_id,
-                "scheduled_for": scheduled_for.isoformat() if scheduled_for else None,
-                "sent": result.sent,
-                "failed": result.failed,
-                "skipped": result.skipped,
-            },
-        )
+    audit.record(
+        MESSAGES_SENT,
+        actor=actor,
+        obj=campaign,
+        changes={
+            "kind": kind,
+            "school": school_id,
+            "scheduled_for": scheduled_for.isoformat() if scheduled_for else None,
+            "sent": result.sent,
+            "failed": result.failed,
+            "skipped": result.skipped,
+        },
+    )
     return result
 
 
