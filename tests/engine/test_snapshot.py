@@ -165,3 +165,21 @@ def test_policy_is_compiled_in(tmp_path: Path) -> None:
         engine = Engine(snap)
         assert engine.decide(FilterRequest("http://only.example/x")).action is Action.BLOCK
         assert engine.decide(FilterRequest("http://other.example/")).allowed
+
+
+def test_duplicate_lines_make_one_key(tmp_path: Path) -> None:
+    lists = tmp_path / "lists"
+    (lists / "games").mkdir(parents=True)
+    (lists / "games" / "domains").write_text("a.com\nb.com\nA.com\na.com.\n")
+    policy = parse_policy(
+        '[filter]\ndefault_profile = "p"\n[profiles.p]\n[[profiles.p.rules]]\n'
+        'state = "block"\ncategories = ["games"]\n'
+    )
+    out = tmp_path / "one.snap"
+    report = compile_snapshot([lists], policy, out)
+    assert (report.entries, report.keys) == (4, 2)
+    with Snapshot.open(out) as snap:
+        assert snap.key_count == 2
+        engine = Engine(snap)
+        assert engine.decide(FilterRequest("http://x.a.com/")).action is Action.BLOCK
+        assert engine.decide(FilterRequest("http://b.com/")).action is Action.BLOCK

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from itertools import compress, islice, repeat
 from operator import and_, eq, lshift, or_, rshift
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from openaup.engine.lists import ListSource, discover, read_domains, read_list, url_line
 from openaup.engine.policy import Policy
@@ -102,19 +102,38 @@ def build_tables(
             sets.append(list(members))
         return sid
 
-    packed: list[int] = []
+    hashed: list[tuple[int, array[int], array[int] | None]] = []
     for lid, (record, entries) in enumerate(contents):
         if lid >= _MAX_LISTS:
             raise ValueError(f"too many lists (at most {_MAX_LISTS})")
         records.append(record)
         if record["kind"] == "expressions" or not entries:
             continue
-        encoded = [e if isinstance(e, bytes) else e.encode() for e in entries]
-        packed.extend(map(or_, map(lshift, hash_keys(encoded), repeat(16)), repeat(lid)))
-        hosts = [e.split(b"/", 1)[0] for e in encoded if b"/" in e]
-        if hosts:
-            flags = hash_keys(hosts)
+        encoded: list[bytes]
+        if isinstance(entries[0], bytes):  # read_domains() gives bytes, the rest str
+            encoded = cast(list[bytes], list(entries))
+        else:
+            encoded = [str(e).encode() for e in entries]
+        flags = None
+        if record["kind"] != "domains":  # domain lines never hold a "/"
+            hosts = [e.split(b"/", 1)[0] for e in encoded if b"/" in e]
+            flags = hash_keys(hosts) if hosts else None
+        hashed.append((lid, hash_keys(encoded), flags))
+    if len(hashed) == 1 and hashed[0][2] is None:
+        # one list without URL prefixes (a single big list): no merging needed
+        lid, only, _ = hashed[0]
+        ordered = sorted(only)
+        repeats = list(compress(range(1, len(ordered)), map(eq, ordered, islice(ordered, 1, None))))
+        if repeats:
+            gone = set(repeats)
+            ordered = [h for i, h in enumerate(ordered) if i not in gone]
+        return array("Q", ordered), array("H", [set_id((lid,))]) * len(ordered), sets, records
+    packed: list[int] = []
+    for lid, hashes_of_list, flags in hashed:
+        packed.extend(map(or_, map(lshift, hashes_of_list, repeat(16)), repeat(lid)))
+        if flags is not None:
             packed.extend(map(or_, map(lshift, flags, repeat(16)), repeat(_FLAG_ONLY)))
+    del hashed
     packed.sort()
     hashes = list(map(rshift, packed, repeat(16)))
     lids = list(map(and_, packed, repeat(0xFFFF)))
