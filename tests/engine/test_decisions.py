@@ -321,3 +321,18 @@ def test_matches_lists_every_list(engine: Engine) -> None:
     found = engine.matches("http://kids.a.com/")
     assert ("lists/child/domains", "child", "kids.a.com") in found
     assert ("lists/games/domains", "games", "a.com") in found
+
+
+def test_tune_for_helper() -> None:
+    import gc
+
+    from openaup.engine.decide import tune_for_helper
+
+    before = gc.get_threshold()
+    try:
+        tune_for_helper()
+        assert gc.get_threshold()[0] == 50_000
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
