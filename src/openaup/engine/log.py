@@ -96,8 +96,8 @@ class DecisionLog:
     the writer.
 
     :meth:`submit` appends to a bounded in-memory queue (a ``deque``: no lock, no wake-up
-    per entry); the writer thread wakes every ``flush_seconds``, or early when the queue is
-    half full, formats the batch and appends it to the day's file. ``dropped`` counts
+    per entry); the writer thread wakes every ``flush_seconds``, or early once 4,096
+    entries wait, formats the batch and appends it to the day's file. ``dropped`` counts
     entries lost (queue full, or a write error), ``written`` lines written; :meth:`stats`
     gives both for a helper's shutdown line."""
 
@@ -106,7 +106,7 @@ class DecisionLog:
         directory: Path | str | None = None,
         *,
         max_queue: int = 65536,
-        flush_seconds: float = 0.5,
+        flush_seconds: float = 0.1,
     ) -> None:
         self.directory = Path(directory) if directory is not None else default_log_dir()
         self.dropped = 0
@@ -114,7 +114,9 @@ class DecisionLog:
         self.errors = 0
         self.max_queue = max_queue
         self._queue: collections.deque[_Entry] = collections.deque()
-        self._high = max(1, max_queue // 2)
+        # wake the writer early past this many entries: a short queue keeps few requests
+        # alive (memory, and work for the garbage collector)
+        self._high = max(1, min(4096, max_queue // 2))
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._flush_seconds = flush_seconds
