@@ -27,10 +27,10 @@ from openaup.engine.expressions import ExpressionSet, compile_expression
 from openaup.engine.policy import Policy, Rule
 from openaup.engine.snapshot import SET_MASK, URL_FLAG, Snapshot, key_hash
 from openaup.engine.urls import (
+    AUTHORITY,
     authority_host,
     host_suffixes,
     path_prefixes,
-    split_authority,
     split_rest,
     split_url,
 )
@@ -45,6 +45,7 @@ HOST_CACHE_SIZE = 8192
 # Raw lookups of parent domains kept per process (about 150 bytes each).
 PARENT_CACHE_SIZE = 8192
 _blake2b = hashlib.blake2b
+_AUTHORITY = AUTHORITY.match
 _ALLOW_STATES = (RuleState.LOCKED_ALLOW, RuleState.ALLOW)
 
 
@@ -155,6 +156,7 @@ class Engine:
         self._tz = zoneinfo.ZoneInfo(self.policy.timezone) if self.policy.timezone else None
         self._tables = snapshot.tables()
         self._parents: dict[str, int] = {}
+        self._mapped = bool(self.policy.users or self.policy.networks)
         self._verdict = functools.lru_cache(maxsize=cache_size)(self._authority_verdict)
 
     @property
@@ -262,7 +264,11 @@ class Engine:
         host = rest = ""
         try:
             if not name:
-                name = self.profile_for(request.user, request.client_ip)
+                name = (
+                    self.profile_for(request.user, request.client_ip)
+                    if self._mapped
+                    else self.policy.default_profile
+                )
             decision, host, rest = self._decide(request, name)
         except Exception as exc:  # a decision must always come back
             sys.stderr.write(f"aup filter: error deciding {request.url[:200]!r}: {exc!r}\n")
@@ -292,7 +298,10 @@ class Engine:
         prof = self._profiles.get(name)
         if prof is None:
             return fail_closed_decision(name, "unknown_profile", self.policy), "", ""
-        authority, rest = split_authority(request.url)
+        url = request.url
+        m = _AUTHORITY(url)
+        authority = m.group(1) if m is not None else ""
+        rest = url[m.end() :] if m is not None else ""
         active = self._schedule_key(request.time) if prof.scheduled else ()
         found = self._verdict(name, authority, active)
         if found is None:

@@ -12,6 +12,7 @@ import re
 from urllib.parse import unquote
 
 __all__ = [
+    "AUTHORITY",
     "authority_host",
     "host_suffixes",
     "normalize_host",
@@ -118,13 +119,13 @@ def normalize_path(path: str) -> str:
     return path.lower().strip("/")
 
 
-_AUTHORITY = re.compile(r"\s*(?:[A-Za-z][A-Za-z0-9+.-]{0,15}://|//)?([^/?#\\]*)")
+AUTHORITY = re.compile(r"\s*(?:[A-Za-z][A-Za-z0-9+.-]{0,15}://|//)?([^/?#\\]*)")
 
 
 def split_authority(url: str) -> tuple[str, str]:
     """The raw authority (``user@host:port``) and the rest (path, query, fragment) of a URL,
     a ``host:port`` (CONNECT) or a bare host. Never raises."""
-    m = _AUTHORITY.match(url)
+    m = AUTHORITY.match(url)
     if m is None:  # pragma: no cover - the pattern matches every string
         return "", ""
     return m.group(1), url[m.end() :]
