@@ -312,12 +312,17 @@ def test_csv_has_contacts_only_for_rights_holders_and_is_audited(
     assert AuditEvent.objects.filter(action="student.exported", person=cal).exists()
 
 
-def test_query_count_does_not_grow_with_students(world: World, district_admin: Any) -> None:
+@pytest.mark.parametrize("who", ["district_admin", "principal_a", "teacher"])
+def test_query_count_does_not_grow_with_students(
+    world: World, who: str, request: pytest.FixtureRequest
+) -> None:
+    user = request.getfixturevalue(who)
     version = PolicyVersionFactory()
     campaign = SigningCampaignFactory(versions=[version])
     homeroom = SectionFactory(school=world.school_a, class_type="homeroom")
+    EnrollmentFactory(section=homeroom, person=world.teacher_person, role="teacher")
     page = Client()
-    page.force_login(district_admin)
+    page.force_login(user)
     url = reverse("policies:campaign-dashboard", args=[campaign.pk])
 
     def add(n: int) -> None:

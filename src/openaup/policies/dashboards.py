@@ -38,6 +38,7 @@ __all__ = [
     "may_see_dashboard",
     "may_see_staff_report",
     "missing_members",
+    "pinned",
     "staff_members",
     "staff_missing",
     "staff_missing_by_school_and_title",
@@ -118,6 +119,17 @@ def student_members(
     return CampaignMember.objects.visible_to(user, action).filter(
         campaign=campaign, kind=MemberKind.STUDENT, person__status=PersonStatus.ACTIVE
     )
+
+
+def pinned(members: QuerySet[CampaignMember], user: Any) -> QuerySet[CampaignMember]:
+    """For someone who sees part of the district (a principal, a teacher), the members found
+    once by their ids: their scope (the school's students, staff and guardians; a teacher's
+    classes) is costly to evaluate, and a dashboard asks about the same members several
+    times. The district's staff have no such scope to evaluate."""
+    if access_for(user).sees_whole_district:
+        return members
+    ids = list(members.values_list("pk", flat=True))
+    return CampaignMember.objects.filter(pk__in=ids)
 
 
 @dataclass(frozen=True)

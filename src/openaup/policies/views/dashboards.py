@@ -161,7 +161,7 @@ class CampaignDashboardView(_CampaignPage):
     def respond(self, request: HttpRequest) -> HttpResponse:
         campaign = self.object
         user = request.user
-        members = dashboards.student_members(campaign, user)
+        members = dashboards.pinned(dashboards.student_members(campaign, user), user)
         numbers = dashboards.breakdown(members)
         form = _missing_form(request, [row.key for row in numbers.schools if row.key])
         status = 200
