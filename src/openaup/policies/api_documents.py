@@ -13,7 +13,6 @@ from django.db.models import QuerySet
 from rest_framework import serializers
 
 from openaup.core.api import ScopedReadOnlyViewSet
-from openaup.directory.api import GradeField
 from openaup.policies.models import PolicyText, PolicyVersion
 
 __all__ = ["PolicyVersionViewSet"]
@@ -30,8 +29,12 @@ class PolicyVersionSerializer(serializers.ModelSerializer[PolicyVersion]):
         slug_field="slug", read_only=True
     )
     policy_title = serializers.CharField(source="policy.title", read_only=True)
-    grade_low = GradeField(help_text="The lowest grade of a student-friendly version.")
-    grade_high = GradeField(help_text="The highest grade of a student-friendly version.")
+    grade_low = serializers.CharField(
+        read_only=True, help_text="The lowest grade (CEDS code) of a student-friendly version."
+    )
+    grade_high = serializers.CharField(
+        read_only=True, help_text="The highest grade (CEDS code) of a student-friendly version."
+    )
     audience_label = serializers.CharField(read_only=True)
     texts = PolicyTextSummarySerializer(many=True, read_only=True)
     url = serializers.SerializerMethodField(help_text="The version's page.")
