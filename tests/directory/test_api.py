@@ -71,7 +71,15 @@ def test_basic_authentication_works(client: Client, district_admin: Any) -> None
 
 def test_api_root_lists_the_endpoints(client: Client, teacher: Any) -> None:
     data = get(client, teacher, "/api/")
-    assert set(data) == {"schools", "people", "students", "sections"}
+    assert set(data) == {
+        "schools",
+        "people",
+        "students",
+        "sections",
+        "campaigns",
+        "signatures",
+        "policy-versions",
+    }
 
 
 def test_api_is_read_only(client: Client, district_admin: Any, world: World) -> None:
