@@ -59,13 +59,49 @@ def _second(stamp: int) -> str:
     return datetime.datetime.fromtimestamp(stamp, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
+# The fields a decision brings to its line, kept per decision object: the verdicts of a
+# helper are few and reused (cached per host), so most lines cost one dict look-up here.
+# Keyed by id(); the entry holds the decision itself, so a reused id is never mistaken.
+_SUFFIXES: dict[int, tuple[Decision, str, str]] = {}
+_SUFFIX_CACHE = 4096
+
+
+def _decision_fields(decision: Decision) -> tuple[str, str]:
+    """The profile column and the text from the action column to the end of the line."""
+    hit = _SUFFIXES.get(id(decision))
+    if hit is not None and hit[0] is decision:
+        return hit[1], hit[2]
+    fields = (decision.action.value, decision.category, decision.rule, decision.tag,
+              decision.reason, decision.list_name)  # fmt: skip
+    profile = _clean(decision.profile)
+    suffix = "\t".join(map(_clean, fields)) + "\n"
+    if len(_SUFFIXES) >= _SUFFIX_CACHE:
+        _SUFFIXES.clear()
+    _SUFFIXES[id(decision)] = (decision, profile, suffix)
+    return profile, suffix
+
+
+_last_second: tuple[int, str] = (-1, "")
+
+
+def _stamp(stamp: float) -> str:
+    """``YYYY-MM-DDTHH:MM:SS.mmmZ``; the text of the last second is kept (one tuple,
+    replaced whole, so two threads never see half of it)."""
+    global _last_second
+    second = int(stamp)
+    last = _last_second
+    if last[0] != second:
+        last = _last_second = (second, _second(second))
+    return f"{last[1]}.{int((stamp - second) * 1000):03d}Z"
+
+
 def format_line(
     stamp: float, request: FilterRequest, decision: Decision, host: str = "", rest: str = ""
 ) -> str:
     """One log line (ends with a newline). The URL is logged without its query string or
-    fragment, and without user info or port; an empty field is ``-``. ``host`` and
-    ``rest`` (what follows the authority), when the caller already has them, save parsing
-    the URL again."""
+    fragment, and without user info or port; an empty field is ``-``; a control character
+    in any field becomes a space. ``host`` and ``rest`` (what follows the authority), when
+    the caller already has them, save parsing the URL again."""
     if not host:
         authority, rest = split_authority(request.url)
         host = _host(authority)
@@ -75,20 +111,10 @@ def format_line(
     client_ip = request.client_ip or "-"
     user = request.user or "-"
     if not (client_ip + user + url).isprintable():
-        client_ip, user, url = _clean(client_ip), _clean(user), _clean(url)
-    second = int(stamp)
-    line = (
-        f"{_second(second)}.{int((stamp - second) * 1000):03d}Z\t{client_ip}\t{user}\t"
-        f"{decision.profile or '-'}\t{host or '-'}\t{url or '-'}\t{decision.action.value}\t"
-        f"{decision.category or '-'}\t{decision.rule or '-'}\t{decision.tag or '-'}\t"
-        f"{decision.reason or '-'}\t{decision.list_name or '-'}\n"
-    )
-    if line.count("\t") != len(COLUMNS) - 1 or line.count("\n") != 1 or "\r" in line:
-        # a control character in a name from the policy or the lists: clean every field
-        fields = (decision.profile, host, url, decision.action.value, decision.category,
-                  decision.rule, decision.tag, decision.reason, decision.list_name)  # fmt: skip
-        line = "\t".join([line.split("\t", 1)[0], client_ip, user, *map(_clean, fields)]) + "\n"
-    return line
+        client_ip, user, url, host = _clean(client_ip), _clean(user), _clean(url), _clean(host)
+    profile, suffix = _decision_fields(decision)
+    head = f"{_stamp(stamp)}\t{client_ip}\t{user}\t{profile}"
+    return f"{head}\t{host or '-'}\t{url or '-'}\t{suffix}"
 
 
 class DecisionLog:
@@ -184,7 +210,7 @@ class DecisionLog:
             lines: list[str] = []
             for _ in range(len(queued)):
                 stamp, request, decision, host, rest = popleft()
-                entry_day = _second(int(stamp))[:10]
+                entry_day = _stamp(stamp)[:10]
                 if entry_day != day and lines:
                     handle = self._write(handle, day, lines)
                     lines = []
