@@ -1,9 +1,10 @@
 """The decision log: a bounded queue and one writer thread; files by day.
 
-``submit()`` never waits on the disk: it appends one small tuple to a bounded queue, and
-when the queue is full (the writer cannot keep up, or the disk failed) the entry is dropped
-and counted. The writer appends tab-separated lines to ``<dir>/YYYY-MM-DD.tsv`` (the day of the
-decision, UTC), each file starting with a header line; see ``docs/engine.md``.
+``submit()`` never waits on the disk: it formats the line (a string, nothing for the
+garbage collector to walk) and appends it to a bounded queue; when the queue is full (the
+writer cannot keep up, or the disk failed) the entry is dropped and counted. The writer
+appends tab-separated lines to ``<dir>/YYYY-MM-DD.tsv`` (the day of the decision, UTC), each
+file starting with a header line; see ``docs/engine.md``.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ COLUMNS = (
     "reason", "list",
 )  # fmt: skip
 HEADER = "#" + "\t".join(COLUMNS) + "\n"
-_Entry = tuple[float, FilterRequest, Decision, str, str]
 
 
 def default_log_dir() -> Path:
@@ -121,9 +121,10 @@ class DecisionLog:
     """Start with :meth:`start` (or ``with``); :meth:`close` writes what is queued and stops
     the writer.
 
-    :meth:`submit` appends to a bounded in-memory queue (a ``deque``: no lock, no wake-up
-    per entry); the writer thread wakes every ``flush_seconds``, or early once 4,096
-    entries wait, formats the batch and appends it to the day's file. ``dropped`` counts
+    :meth:`submit` formats the line and appends it to a bounded in-memory queue (a
+    ``deque``: no lock, no wake-up per entry); the writer thread wakes every
+    ``flush_seconds``, or early once 4,096 entries wait, and appends the batch to the day's
+    file in one write. ``dropped`` counts
     entries lost (queue full, or a write error), ``written`` lines written; :meth:`stats`
     gives both for a helper's shutdown line."""
 
@@ -139,7 +140,7 @@ class DecisionLog:
         self.written = 0
         self.errors = 0
         self.max_queue = max_queue
-        self._queue: collections.deque[_Entry] = collections.deque()
+        self._queue: collections.deque[str] = collections.deque()
         # wake the writer early past this many entries: a short queue keeps few requests
         # alive (memory, and work for the garbage collector)
         self._high = max(1, min(4096, max_queue // 2))
@@ -167,7 +168,12 @@ class DecisionLog:
         if size >= self.max_queue:
             self._drop(1, "queue full: the writer cannot keep up")
             return
-        queued.append((time.time(), request, decision, host, rest))
+        try:
+            line = format_line(time.time(), request, decision, host, rest)
+        except Exception:  # a log line must never cost a decision
+            self._drop(1, "an entry could not be formatted")
+            return
+        queued.append(line)
         if size == self._high:
             self._wake.set()
 
@@ -209,13 +215,13 @@ class DecisionLog:
                 self._wake.clear()
             lines: list[str] = []
             for _ in range(len(queued)):
-                stamp, request, decision, host, rest = popleft()
-                entry_day = _stamp(stamp)[:10]
+                line = popleft()
+                entry_day = line[:10]
                 if entry_day != day and lines:
                     handle = self._write(handle, day, lines)
                     lines = []
                 day = entry_day
-                lines.append(format_line(stamp, request, decision, host, rest))
+                lines.append(line)
             if lines:
                 handle = self._write(handle, day, lines)
             if handle is not None:
