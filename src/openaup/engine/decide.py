@@ -54,10 +54,8 @@ def tune_for_helper() -> None:
     start-up (and again after a new snapshot is opened, if you like).
 
     What is loaded is frozen (never scanned again), and young objects are collected in
-    batches of 50,000 allocations instead of 700: with the decision log on, every decision
-    keeps its request alive in the log's queue for a moment, and the default threshold
-    makes the collector walk that queue over and over (measured: the log's overhead falls
-    from about 60% to 40%)."""
+    batches of 50,000 allocations instead of 700: each decision makes a few short-lived
+    objects, and the default threshold makes the collector run very often."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
