@@ -271,8 +271,18 @@ def _restore_postgresql(dump: Path) -> None:
         tables = connection.introspection.table_names(cursor)
         for table in tables:
             cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(table)} CASCADE")
-        # The audit table's guard (openaup/audit/migrations/0004) is a function of its own.
-        cursor.execute("DROP FUNCTION IF EXISTS audit_event_immutable() CASCADE")
+        # The guards of append-only tables (audit events, signatures) are trigger functions
+        # of their own; the dump brings them back, so drop every function of our schema that
+        # no extension owns.
+        cursor.execute(
+            """SELECT p.oid::regprocedure::text FROM pg_proc p
+            JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname = current_schema() AND p.prokind = 'f'
+            AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                            WHERE d.objid = p.oid AND d.deptype = 'e')"""
+        )
+        for (function,) in cursor.fetchall():
+            cursor.execute(f"DROP FUNCTION IF EXISTS {function} CASCADE")
     connections.close_all()
     _run(
         [
