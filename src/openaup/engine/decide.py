@@ -15,7 +15,6 @@ import datetime
 import functools
 import gc
 import hashlib
-import ipaddress
 import sys
 import zoneinfo
 from bisect import bisect_left
@@ -163,23 +162,8 @@ class Engine:
 
     # -- profile -----------------------------------------------------------------------
     def profile_for(self, user: str = "", client_ip: str = "") -> str:
-        """The profile of a user name (exact, case-insensitive), else of the most specific
-        network holding ``client_ip``, else the policy's default profile."""
-        policy = self.policy
-        if user and user != "-":
-            name = policy.users.get(user.lower())
-            if name:
-                return name
-        if client_ip and policy.networks:
-            try:
-                ip = ipaddress.ip_address(client_ip.split("%", 1)[0])
-            except ValueError:
-                ip = None
-            if ip is not None:
-                for net, name in policy.networks:
-                    if ip.version == net.version and ip in net:
-                        return name
-        return policy.default_profile
+        """The profile of a user name, else of the client's network, else the default."""
+        return self.policy.profile_for(user, client_ip)
 
     # -- lookups -----------------------------------------------------------------------
     def _lookup_host(self, host: str) -> tuple[tuple[_Match, ...], tuple[str, ...]]:

@@ -144,6 +144,23 @@ class Policy:
         p = self.profiles.get(profile)
         return bool(p and p.fail_open and not p.minor)
 
+    def profile_for(self, user: str = "", client_ip: str = "") -> str:
+        """The profile of a user name (exact, case-insensitive), else of the most specific
+        network holding ``client_ip``, else the default profile."""
+        if user and user != "-":
+            name = self.users.get(user.lower())
+            if name:
+                return name
+        if client_ip and self.networks:
+            try:
+                ip = ipaddress.ip_address(client_ip.split("%", 1)[0])
+            except ValueError:
+                return self.default_profile
+            for net, name in self.networks:
+                if ip.version == net.version and ip in net:
+                    return name
+        return self.default_profile
+
 
 def _clause_network() -> str:
     return "Network Usage, Filtering & Monitoring"

@@ -37,7 +37,6 @@ never held back (one line at a time without concurrency, a batch with it).
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 import re
 import sys
@@ -108,24 +107,6 @@ class Alarm:
             self.stream.flush()
         except (OSError, ValueError):
             pass
-
-
-def profile_for(policy: Policy, user: str, client_ip: str) -> str:
-    """The profile of a user name, else of the client's network, else the default one
-    (the same order as :meth:`Engine.profile_for`, for when there is no engine)."""
-    if user and user != "-":
-        name = policy.users.get(user.lower())
-        if name:
-            return name
-    if client_ip and policy.networks:
-        try:
-            ip = ipaddress.ip_address(client_ip.split("%", 1)[0])
-        except ValueError:
-            return policy.default_profile
-        for net, name in policy.networks:
-            if ip.version == net.version and ip in net:
-                return name
-    return policy.default_profile
 
 
 class SnapshotHolder:
@@ -361,7 +342,7 @@ class Helper:
         name = self.profile or ""
         if not name and policy is not None:
             req = parsed.request
-            name = profile_for(policy, req.user, req.client_ip) if req else ""
+            name = policy.profile_for(req.user, req.client_ip) if req else ""
         decision = fail_closed_decision(name, reason, policy)
         log = self.holder.log
         if log is not None and parsed.request is not None:
