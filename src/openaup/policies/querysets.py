@@ -45,19 +45,32 @@ def _visible_people(user: Any, action: Action) -> Any:
     return Person.objects.visible_to(user, people_action)
 
 
-class PolicyQuerySet(ScopedQuerySet):
+class PublicDocumentQuerySet(ScopedQuerySet):
+    """Rows of policy documents: what :meth:`published` keeps is public, to visitors who
+    are not signed in too (a guardian reading the policy before signing); the rest only to
+    those who write policies, who alone change them."""
+
+    def published(self) -> Self:
+        return self
+
     def visible_to(self, user: Any, action: Action = "view") -> Self:
         if action == "view" and not getattr(user, "is_authenticated", False):
-            return self
+            return self.published()
         return super().visible_to(user, action)
 
     def scope(self, user: Any, action: Action) -> Self:
-        if action in ("view", "export"):
+        if _manages(_access(user)):
             return self
-        return self if _manages(_access(user)) else self.none()
+        if action in ("view", "export"):
+            return self.published()
+        return self.none()
 
 
-class PolicyVersionQuerySet(ScopedQuerySet):
+class PolicyQuerySet(PublicDocumentQuerySet):
+    """Every policy is public; its drafts are hidden by :class:`PolicyVersionQuerySet`."""
+
+
+class PolicyVersionQuerySet(PublicDocumentQuerySet):
     def published(self) -> Self:
         """Versions anyone may read: published or retired."""
         return self.exclude(status="draft")
@@ -65,36 +78,10 @@ class PolicyVersionQuerySet(ScopedQuerySet):
     def signable(self) -> Self:
         return self.filter(status="published")
 
-    def visible_to(self, user: Any, action: Action = "view") -> Self:
-        """Published and retired versions are public, also to visitors who are not signed
-        in (a guardian reading the policy before signing)."""
-        if action == "view" and not getattr(user, "is_authenticated", False):
-            return self.published()
-        return super().visible_to(user, action)
 
-    def scope(self, user: Any, action: Action) -> Self:
-        if _manages(_access(user)):
-            return self
-        if action in ("view", "export"):
-            return self.published()
-        return self.none()
-
-
-class PolicyTextQuerySet(ScopedQuerySet):
+class PolicyTextQuerySet(PublicDocumentQuerySet):
     def published(self) -> Self:
         return self.exclude(version__status="draft")
-
-    def visible_to(self, user: Any, action: Action = "view") -> Self:
-        if action == "view" and not getattr(user, "is_authenticated", False):
-            return self.published()
-        return super().visible_to(user, action)
-
-    def scope(self, user: Any, action: Action) -> Self:
-        if _manages(_access(user)):
-            return self
-        if action in ("view", "export"):
-            return self.published()
-        return self.none()
 
 
 class SigningCampaignQuerySet(ScopedQuerySet):
