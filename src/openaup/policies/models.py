@@ -355,7 +355,23 @@ class SigningLink(TimeStampedModel):
         return self.used_at is None and self.revoked_at is None and self.expires_at > moment
 
 
-class Signature(models.Model):
+class PermanentRecord(models.Model):
+    """A row that is written once: saving it again or deleting it is refused (and database
+    triggers refuse raw SQL, see migration 0002)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise PermissionError(SIGNATURES_ARE_PERMANENT)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError(SIGNATURES_ARE_PERMANENT)
+
+
+class Signature(PermanentRecord):
     """One signature: who signed (``signer``), for whom (``on_behalf_of``: the student a
     guardian signs for, or the signer themself), which version and text (by hash), when, how
     (personal link, signed in, in class, on paper) and from where.
@@ -429,16 +445,8 @@ class Signature(models.Model):
     def __str__(self) -> str:
         return f"{self.signer} for {self.on_behalf_of} ({self.campaign})"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not self._state.adding:
-            raise PermissionError(SIGNATURES_ARE_PERMANENT)
-        super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise PermissionError(SIGNATURES_ARE_PERMANENT)
-
-
-class SignatureWithdrawal(models.Model):
+class SignatureWithdrawal(PermanentRecord):
     """The withdrawal of a signature made in error, with the reason and who withdrew it.
     Like signatures, withdrawals are permanent."""
 
@@ -456,14 +464,6 @@ class SignatureWithdrawal(models.Model):
 
     def __str__(self) -> str:
         return f"Withdrawal of {self.signature}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not self._state.adding:
-            raise PermissionError(SIGNATURES_ARE_PERMANENT)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise PermissionError(SIGNATURES_ARE_PERMANENT)
 
 
 class ReminderMessage(TimeStampedModel):

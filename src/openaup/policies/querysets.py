@@ -45,6 +45,39 @@ def _visible_people(user: Any, action: Action) -> Any:
     return Person.objects.visible_to(user, people_action)
 
 
+class PermanentRows:
+    """For the queryset of rows written once: bulk updates and deletes are refused."""
+
+    def update(self, **kwargs: Any) -> int:
+        from openaup.policies.models import SIGNATURES_ARE_PERMANENT
+
+        raise PermissionError(SIGNATURES_ARE_PERMANENT)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        from openaup.policies.models import SIGNATURES_ARE_PERMANENT
+
+        raise PermissionError(SIGNATURES_ARE_PERMANENT)
+
+
+class PeopleScopedQuerySet(ScopedQuerySet):
+    """Rows about people (members, signatures, messages): technology staff and district
+    administrators see and change all; other district-wide roles read all; everyone else
+    reads the rows :meth:`about` the people they may see."""
+
+    def about(self, access: Access, people: Any) -> Q:
+        raise NotImplementedError(f"{type(self).__name__} must define about()")
+
+    def scope(self, user: Any, action: Action) -> Self:
+        access = _access(user)
+        if _manages(access):
+            return self
+        if action not in ("view", "export"):
+            return self.none()
+        if access.sees_whole_district:
+            return self
+        return self.filter(self.about(access, _visible_people(user, action)))
+
+
 class PublicDocumentQuerySet(ScopedQuerySet):
     """Rows of policy documents: what :meth:`published` keeps is public, to visitors who
     are not signed in too (a guardian reading the policy before signing); the rest only to
@@ -96,56 +129,22 @@ class SigningCampaignQuerySet(ScopedQuerySet):
         return self.none()
 
 
-class CampaignMemberQuerySet(ScopedQuerySet):
-    def scope(self, user: Any, action: Action) -> Self:
-        access = _access(user)
-        if _manages(access):
-            return self
-        if action not in ("view", "export"):
-            return self.none()
-        if access.sees_whole_district:
-            return self
-        return self.filter(person__in=_visible_people(user, action))
+class CampaignMemberQuerySet(PeopleScopedQuerySet):
+    def about(self, access: Access, people: Any) -> Q:
+        return Q(person__in=people)
 
 
-class SignatureQuerySet(ScopedQuerySet):
+class SignatureQuerySet(PermanentRows, PeopleScopedQuerySet):
     def live(self) -> Self:
         """Signatures that have not been withdrawn."""
         return self.filter(withdrawal__isnull=True)
 
-    def update(self, **kwargs: Any) -> int:
-        from openaup.policies.models import SIGNATURES_ARE_PERMANENT
-
-        raise PermissionError(SIGNATURES_ARE_PERMANENT)
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        from openaup.policies.models import SIGNATURES_ARE_PERMANENT
-
-        raise PermissionError(SIGNATURES_ARE_PERMANENT)
-
-    def scope(self, user: Any, action: Action) -> Self:
-        access = _access(user)
-        if _manages(access):
-            return self
-        if action not in ("view", "export"):
-            return self.none()
-        if access.sees_whole_district:
-            return self
+    def about(self, access: Access, people: Any) -> Q:
         mine = Q(signer_id=access.person_id) if access.person_id else Q(pk__in=[])
-        return self.filter(mine | Q(on_behalf_of__in=_visible_people(user, action)))
+        return mine | Q(on_behalf_of__in=people)
 
 
-class SignatureWithdrawalQuerySet(ScopedQuerySet):
-    def update(self, **kwargs: Any) -> int:
-        from openaup.policies.models import SIGNATURES_ARE_PERMANENT
-
-        raise PermissionError(SIGNATURES_ARE_PERMANENT)
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        from openaup.policies.models import SIGNATURES_ARE_PERMANENT
-
-        raise PermissionError(SIGNATURES_ARE_PERMANENT)
-
+class SignatureWithdrawalQuerySet(PermanentRows, ScopedQuerySet):
     def scope(self, user: Any, action: Action) -> Self:
         from openaup.policies.models import Signature
 
@@ -157,13 +156,6 @@ class SigningLinkQuerySet(ScopedQuerySet):
         return self if _manages(_access(user)) else self.none()
 
 
-class ReminderMessageQuerySet(ScopedQuerySet):
-    def scope(self, user: Any, action: Action) -> Self:
-        access = _access(user)
-        if _manages(access):
-            return self
-        if action not in ("view", "export"):
-            return self.none()
-        if access.sees_whole_district:
-            return self
-        return self.filter(recipient__in=_visible_people(user, action))
+class ReminderMessageQuerySet(PeopleScopedQuerySet):
+    def about(self, access: Access, people: Any) -> Q:
+        return Q(recipient__in=people)
