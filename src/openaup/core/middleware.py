@@ -22,6 +22,11 @@ def client_ip(request: HttpRequest) -> str | None:
     return str(addr) if addr else None
 
 
+def user_agent(request: HttpRequest) -> str:
+    """The browser's User-Agent header, cut to the 500 characters records keep."""
+    return str(request.headers.get("User-Agent", ""))[:500]
+
+
 class RequestContextMiddleware:
     """Put the request id and the actor in a context variable for the audit trail."""
 

@@ -26,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from openaup.core.api import ScopedReadOnlyViewSet, ScopedViewSetMixin
-from openaup.core.middleware import client_ip
+from openaup.core.middleware import client_ip, user_agent
 from openaup.directory.choices import PersonStatus
 from openaup.directory.models import Person
 from openaup.policies.api_documents import PolicyVersionViewSet
@@ -272,7 +272,7 @@ class SignatureViewSet(
                     campaign=data["campaign"],
                     language=data["language"],
                     client_ip=client_ip(request),
-                    user_agent=request.headers.get("User-Agent", "")[:500],
+                    user_agent=user_agent(request),
                 )
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from exc

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from openaup.accounts.access import access_for
-from openaup.core.middleware import client_ip
+from openaup.core.middleware import client_ip, user_agent
 from openaup.core.views import PublicView, ScopedDetailView, SignedInView
 from openaup.directory.choices import Grade
 from openaup.directory.models import Enrollment, GuardianLink, Person, Section
@@ -464,7 +464,7 @@ class LinkSigningView(PublicView):
                     went_over_with_child=form.cleaned_data["went_over"],
                     language=language,
                     client_ip=client_ip(request),
-                    user_agent=request.headers.get("User-Agent", "")[:500],
+                    user_agent=user_agent(request),
                     link=link,
                 )
             except LinkError as error:
@@ -683,7 +683,7 @@ class MySigningView(SignedInView):
                 campaign=campaign,
                 language=translation.get_language() or settings.LANGUAGE_CODE,
                 client_ip=client_ip(request),
-                user_agent=request.headers.get("User-Agent", "")[:500],
+                user_agent=user_agent(request),
             )
         except (ValidationError, PermissionDenied) as error:
             for text in _service_errors(error):
@@ -716,7 +716,7 @@ class MySigningView(SignedInView):
                     went_over_with_child=form.cleaned_data["went_over"],
                     language=language,
                     client_ip=client_ip(request),
-                    user_agent=request.headers.get("User-Agent", "")[:500],
+                    user_agent=user_agent(request),
                     user=request.user,
                 )
             except (ValidationError, PermissionDenied) as error:
@@ -872,7 +872,7 @@ class ClassSigningView(ScopedDetailView):
                 campaign=campaign,
                 language=translation.get_language() or settings.LANGUAGE_CODE,
                 client_ip=client_ip(request),
-                user_agent=request.headers.get("User-Agent", "")[:500],
+                user_agent=user_agent(request),
             )
         except (ValidationError, PermissionDenied) as error:
             for text in _service_errors(error):
