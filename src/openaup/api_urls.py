@@ -15,6 +15,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
 from openaup.directory import api as directory_api
+from openaup.filtering import api as filtering_api
+from openaup.monitoring import api as monitoring_api
 from openaup.policies import api as policies_api
 
 
@@ -38,7 +40,11 @@ router.register("schools", directory_api.SchoolViewSet, basename="school")
 router.register("people", directory_api.PersonViewSet, basename="person")
 router.register("students", directory_api.StudentViewSet, basename="student")
 router.register("sections", directory_api.SectionViewSet, basename="section")
-for prefix, viewset, basename in policies_api.ROUTES:
+for prefix, viewset, basename in [
+    *policies_api.ROUTES,
+    *filtering_api.ROUTES,
+    *monitoring_api.ROUTES,
+]:
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [

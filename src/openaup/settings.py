@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "openaup.access",
     "openaup.cases",
     "openaup.policies",
+    "openaup.filtering",
+    "openaup.monitoring",
     "django_tasks",
     "django_tasks_db",
     "django_otp",

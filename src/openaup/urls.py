@@ -20,5 +20,7 @@ urlpatterns = [
     path("access/", include("openaup.access.urls")),
     path("cases/", include("openaup.cases.urls")),
     path("", include("openaup.policies.urls")),
+    path("", include("openaup.filtering.urls")),
+    path("", include("openaup.monitoring.urls")),
     path("api/", include("openaup.api_urls")),
 ]

@@ -1,0 +1,3 @@
+"""lists (see the package docstring)."""
+
+from __future__ import annotations

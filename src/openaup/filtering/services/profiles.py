@@ -1,0 +1,3 @@
+"""profiles (see the package docstring)."""
+
+from __future__ import annotations

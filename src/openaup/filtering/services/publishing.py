@@ -1,0 +1,3 @@
+"""publishing (see the package docstring)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""requests (see the package docstring)."""
+
+from __future__ import annotations

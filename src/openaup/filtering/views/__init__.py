@@ -1,0 +1,1 @@
+"""Pages of the filtering app, one module per area, each with its own ``urlpatterns``."""
