@@ -45,6 +45,7 @@ try:
     OPENAUP_SESSION_IDLE_MINUTES = env_int("OPENAUP_SESSION_IDLE_MINUTES", 60, minimum=1)
     OPENAUP_REMINDER_HOUR = env_int("OPENAUP_REMINDER_HOUR", 16, minimum=0)
     OPENAUP_BASE_URL = env_str("OPENAUP_BASE_URL", "http://localhost:8000")
+    OPENAUP_FILTER_DIR = env_path("OPENAUP_FILTER_DIR", str(DATA_DIR / "filter"))
 except EnvError as exc:
     raise ImproperlyConfigured(str(exc)) from exc
 if OPENAUP_REMINDER_HOUR > 23:
