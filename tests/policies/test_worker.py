@@ -14,7 +14,13 @@ from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
 from openaup.audit.models import AuditEvent
-from openaup.core.management.commands.worker import enqueue_due_jobs
+from openaup.core.management.commands.worker import (
+    PERIODIC_JOBS,
+    PeriodicJob,
+)
+from openaup.core.management.commands.worker import (
+    enqueue_due_jobs as enqueue_all,
+)
 from openaup.directory.models import GuardianLink, Person
 from openaup.policies import tasks
 from openaup.policies.models import ReminderMessage
@@ -42,6 +48,11 @@ def queued() -> list[tuple[str, dict[str, Any]]]:
 @pytest.mark.django_db
 def test_daily_jobs_are_enqueued_once_per_day_from_their_hour() -> None:
     day = datetime.date(2026, 11, 30)
+    daily = tuple(job for job in PERIODIC_JOBS if not job.every_minutes)
+
+    def enqueue_due_jobs(now: datetime.datetime) -> list[str]:
+        return enqueue_all(now, daily)
+
     assert enqueue_due_jobs(local(day, 1)) == []
     assert enqueue_due_jobs(local(day, 3)) == ["sync campaign members"]
     assert enqueue_due_jobs(local(day, settings.OPENAUP_REMINDER_HOUR)) == ["scheduled reminders"]
@@ -54,6 +65,20 @@ def test_daily_jobs_are_enqueued_once_per_day_from_their_hour() -> None:
     next_day = day + datetime.timedelta(days=1)
     assert len(enqueue_due_jobs(local(next_day, 23))) == 2
     assert DBTaskResult.objects.count() == 4
+
+
+@pytest.mark.django_db
+def test_interval_jobs_are_enqueued_once_per_interval() -> None:
+    from openaup.policies.tasks import sync_open_campaigns
+
+    job = PeriodicJob("every quarter hour", lambda: sync_open_campaigns, lambda: 0, 15)
+    day = datetime.date(2026, 11, 30)
+    at = local(day, 10)  # 10:05
+    assert enqueue_all(at, (job,)) == ["every quarter hour"]
+    assert enqueue_all(at + datetime.timedelta(minutes=9), (job,)) == []  # 10:14
+    assert enqueue_all(at + datetime.timedelta(minutes=10), (job,)) == ["every quarter hour"]
+    periods = sorted(row.args_kwargs["kwargs"]["period"] for row in DBTaskResult.objects.all())
+    assert periods == ["2026-11-30T10:00", "2026-11-30T10:15"]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -47,11 +47,22 @@ SCHEDULER_INTERVAL = 60
 
 @dataclass(frozen=True)
 class PeriodicJob:
-    """A task enqueued once a day from ``hour`` (local time), with the day as ``period``."""
+    """A task enqueued once a day from ``hour`` (local time), with the day as ``period``; or,
+    with ``every_minutes``, once in each such interval of the day (``hour`` is then the
+    first hour it runs, usually 0), with the interval's start (``2026-11-28T10:15``) as
+    ``period``."""
 
     name: str
     task: Callable[[], Any]
     hour: Callable[[], int]
+    every_minutes: int = 0
+
+    def period(self, local: datetime.datetime) -> str:
+        if not self.every_minutes:
+            return local.date().isoformat()
+        minute = local.hour * 60 + local.minute
+        start = minute - minute % self.every_minutes
+        return f"{local.date().isoformat()}T{start // 60:02d}:{start % 60:02d}"
 
 
 def _reminders() -> Any:
@@ -80,15 +91,17 @@ def _lock(key: str) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(key.encode())])
 
 
-def enqueue_due_jobs(now: datetime.datetime | None = None) -> list[str]:
-    """Enqueue every periodic job that is due and not yet enqueued for its period; returns
-    the names of those enqueued."""
+def enqueue_due_jobs(
+    now: datetime.datetime | None = None, jobs: tuple[PeriodicJob, ...] | None = None
+) -> list[str]:
+    """Enqueue every periodic job (of ``jobs``, default :data:`PERIODIC_JOBS`) that is due
+    and not yet enqueued for its period; returns the names of those enqueued."""
     local = timezone.localtime(now or timezone.now())
-    period = local.date().isoformat()
     enqueued = []
-    for job in PERIODIC_JOBS:
+    for job in PERIODIC_JOBS if jobs is None else jobs:
         if local.hour < job.hour():
             continue
+        period = job.period(local)
         task = job.task()
         with exclusive_transaction():
             _lock(f"openaup.periodic:{task.module_path}")
