@@ -40,6 +40,7 @@ from openaup.filtering.choices import (
 from openaup.filtering.querysets import (
     CategoryQuerySet,
     FilterProfileQuerySet,
+    FilterScheduleQuerySet,
     ListSourceQuerySet,
     OverrideQuerySet,
     PolicyRevisionQuerySet,
@@ -114,6 +115,8 @@ class FilterSchedule(TimeStampedModel):
     days = models.JSONField(default=list, help_text='Weekdays, e.g. ["mon", "tue"].')
     start = models.TimeField()
     end = models.TimeField()
+
+    objects = FilterScheduleQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "school_id"]
@@ -263,6 +266,12 @@ class PolicyRevision(models.Model):
     snapshot_bytes = models.PositiveBigIntegerField(null=True, blank=True)
     report = models.JSONField(default=dict, blank=True, help_text="Compile counts and warnings.")
     error = models.TextField(blank=True)
+    settings = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The profiles, rules, schedules, category tags and assignments as published, "
+        "so that rolling back brings the settings back too.",
+    )
 
     objects = PolicyRevisionQuerySet.as_manager()
 

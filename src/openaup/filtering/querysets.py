@@ -65,6 +65,10 @@ class FilterProfileQuerySet(_SettingsQuerySet):
     pass
 
 
+class FilterScheduleQuerySet(_SettingsQuerySet):
+    pass
+
+
 class CategoryQuerySet(_SettingsQuerySet):
     pass
 
