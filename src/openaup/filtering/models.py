@@ -363,6 +363,9 @@ class UnblockRequest(TimeStampedModel):
     )
     message = models.TextField(blank=True, help_text="Why the site is needed.")
     contact = models.CharField(max_length=254, blank=True)
+    language = models.CharField(
+        max_length=8, default="en", help_text="The block page's language: the outcome's too."
+    )
     scope = models.CharField(max_length=16, choices=OverrideScope.choices)
     school = models.ForeignKey(
         "directory.School", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -427,6 +430,9 @@ class Override(TimeStampedModel):
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(
         _USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    expired_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the periodic job saw it end and republished."
     )
 
     objects = OverrideQuerySet.as_manager()
