@@ -42,6 +42,7 @@ from openaup.filtering.querysets import (
     FilterProfileQuerySet,
     FilterScheduleQuerySet,
     ListSourceQuerySet,
+    LocalListQuerySet,
     OverrideQuerySet,
     PolicyRevisionQuerySet,
     ProfileAssignmentQuerySet,
@@ -307,6 +308,12 @@ class ListSource(TimeStampedModel):
     last_modified = models.CharField(max_length=100, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     entries = models.PositiveIntegerField(default=0)
+    size = models.PositiveBigIntegerField(default=0, help_text="Bytes of the last download.")
+    bad_lines = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(
+        default=list, blank=True, help_text="Bad lines of the last update, per list."
+    )
+    update_requested_at = models.DateTimeField(null=True, blank=True)
 
     objects = ListSourceQuerySet.as_manager()
 
@@ -328,6 +335,8 @@ class LocalList(TimeStampedModel):
     updated_by = models.ForeignKey(
         _USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    objects = LocalListQuerySet.as_manager()
 
     class Meta:
         ordering = ["category"]

@@ -77,6 +77,10 @@ class ListSourceQuerySet(_SettingsQuerySet):
     pass
 
 
+class LocalListQuerySet(_SettingsQuerySet):
+    pass
+
+
 class PolicyRevisionQuerySet(_SettingsQuerySet):
     def live(self) -> Self:
         return self.filter(status="live")
