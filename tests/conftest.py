@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 
@@ -20,3 +23,5 @@ def pytest_configure(config: pytest.Config) -> None:
     # Find static files on request instead of scanning the collected folder for every test
     # client.
     settings.WHITENOISE_AUTOREFRESH = True
+    # The filter's files (policy, snapshot, lists) of this test process, not the data dir's.
+    settings.OPENAUP_FILTER_DIR = Path(tempfile.mkdtemp(prefix="openaup-filter-tests-"))

@@ -189,7 +189,8 @@ def load_demo_district(
     files (the same import a district runs), create the demo sign-ins, and clear educational
     rights on the links the district has marked so (a grandparent listed as a contact, a
     parent without rights); then open the 2026-27 signing campaign with some families signed
-    (:mod:`openaup.policies.demo_campaign`).
+    (:mod:`openaup.policies.demo_campaign`), and publish the filter's default profiles
+    (:mod:`openaup.filtering.demo`).
 
     Each step records its own audit events (the import's, ``account.*``, and the rights
     changes).
@@ -224,4 +225,7 @@ def load_demo_district(
                         reason="Demo district: this contact does not hold educational rights.",
                     )
         load_demo_campaign()
+        from openaup.filtering.demo import load_demo_filter
+
+        load_demo_filter()
     return DemoLoad(import_report=report, accounts=accounts, links_without_rights=len(wanted))

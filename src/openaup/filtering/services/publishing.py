@@ -463,6 +463,7 @@ def _write_atomically(path: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        Path(tmp).chmod(0o644)  # the Squid helpers, another user, read it
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
