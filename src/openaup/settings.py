@@ -46,6 +46,11 @@ try:
     OPENAUP_REMINDER_HOUR = env_int("OPENAUP_REMINDER_HOUR", 16, minimum=0)
     OPENAUP_BASE_URL = env_str("OPENAUP_BASE_URL", "http://localhost:8000")
     OPENAUP_FILTER_DIR = env_path("OPENAUP_FILTER_DIR", str(DATA_DIR / "filter"))
+    OPENAUP_LIST_TIMEOUT = env_int("OPENAUP_LIST_TIMEOUT", 60, minimum=1)
+    OPENAUP_LIST_MAX_MB = env_int("OPENAUP_LIST_MAX_MB", 1024, minimum=1)
+    OPENAUP_LESSON_MINUTES = env_int("OPENAUP_LESSON_MINUTES", 50, minimum=5)
+    OPENAUP_BLOCK_LINK_HOURS = env_int("OPENAUP_BLOCK_LINK_HOURS", 24, minimum=1)
+    OPENAUP_UNBLOCK_REQUESTS_PER_HOUR = env_int("OPENAUP_UNBLOCK_REQUESTS_PER_HOUR", 5, minimum=1)
 except EnvError as exc:
     raise ImproperlyConfigured(str(exc)) from exc
 if OPENAUP_REMINDER_HOUR > 23:

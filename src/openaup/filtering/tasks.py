@@ -9,7 +9,7 @@ from openaup.core.context import acting_as
 from openaup.filtering.models import PolicyRevision
 from openaup.filtering.services import publishing
 
-__all__ = ["compile_policy"]
+__all__ = ["compile_policy", "update_due_list_sources", "update_list_source"]
 
 
 @task()
@@ -23,4 +23,34 @@ def compile_policy(revision_id: int) -> dict[str, object]:
         "status": revision.status,
         "seconds": revision.compile_seconds,
         "error": revision.error,
+    }
+
+
+@task()
+def update_list_source(
+    source_id: int, requested_by_id: int | None = None, force: bool = False
+) -> dict[str, object]:
+    """Update one list source now, as asked from its page or the API."""
+    from openaup.accounts.models import User
+    from openaup.filtering.models import ListSource
+    from openaup.filtering.services.lists import update_source
+
+    source = ListSource.objects.get(pk=source_id)
+    actor = User.objects.filter(pk=requested_by_id).first() if requested_by_id else None
+    with acting_as(actor=actor, actor_repr="" if actor else "list update", channel="job"):
+        outcome = update_source(actor=actor, source=source, force=force)
+    return {"ok": outcome.ok, "changed": outcome.changed, "message": outcome.message}
+
+
+@task()
+def update_due_list_sources(period: str = "") -> dict[str, object]:
+    """Update every list source whose ``update_hours`` have passed; ``period`` lets the
+    scheduler enqueue it once an hour."""
+    from openaup.filtering.services.lists import update_due_sources
+
+    with acting_as(actor_repr="scheduled list update", channel="job"):
+        outcomes = update_due_sources()
+    return {
+        "updated": sum(o.changed for o in outcomes),
+        "failed": [o.message for o in outcomes if not o.ok],
     }

@@ -8,7 +8,9 @@ needed. Beside it, a small scheduler thread enqueues the periodic jobs:
 - every day at ``OPENAUP_REMINDER_HOUR`` (local time, default 16): the scheduled reminders
   of every open campaign (``policies.tasks.send_due_reminders``);
 - every day from 02:00: bringing the members of open campaigns in step with the roster
-  (``policies.tasks.sync_open_campaigns``).
+  (``policies.tasks.sync_open_campaigns``);
+- every hour: updating the filter's list sources whose ``update_hours`` have passed
+  (``filtering.tasks.update_due_list_sources``).
 
 Each periodic job is enqueued at most once per period, even with several workers: the job
 carries its period (the local date) as an argument, and the scheduler looks for a job row of
@@ -77,9 +79,16 @@ def _sync() -> Any:
     return sync_open_campaigns
 
 
+def _list_updates() -> Any:
+    from openaup.filtering.tasks import update_due_list_sources
+
+    return update_due_list_sources
+
+
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("sync campaign members", _sync, lambda: 2),
     PeriodicJob("scheduled reminders", _reminders, lambda: settings.OPENAUP_REMINDER_HOUR),
+    PeriodicJob("filter list updates", _list_updates, lambda: 0, every_minutes=60),
 )
 
 
