@@ -120,6 +120,17 @@ class UnblockRequestQuerySet(ScopedQuerySet):
         if access.is_district_admin or access.is_tech_staff:
             return self
         cond = _decider_q(access, section_field="section_id", school_field="school_id")
+        if access.person_id is not None and access.has(Role.TEACHER):
+            # A student's request goes to the teachers of the student's sections.
+            from openaup.directory.models import Enrollment
+
+            taught = Enrollment.objects.filter(
+                person_id=access.person_id, role__in=["teacher", "aide"], is_active=True
+            ).values("section_id")
+            students = Enrollment.objects.filter(
+                section_id__in=taught, role="student", is_active=True
+            ).values("person_id")
+            cond |= Q(scope="section", person_id__in=students)
         if action == "view":
             cond |= Q(requested_by_id=access.user_id)
             if access.person_id is not None:
