@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
 import shutil
 import tarfile
 import tempfile
@@ -159,7 +160,7 @@ def _download(
             raise SourceError(
                 f"{url}: the download stopped after {size:,} bytes (no data within {timeout:g} s)"
             ) from None
-        except OSError as exc:
+        except (OSError, http.client.HTTPException) as exc:
             raise SourceError(
                 f"{url}: the download broke off after {size:,} bytes ({exc})"
             ) from None
