@@ -51,6 +51,12 @@ try:
     OPENAUP_LESSON_MINUTES = env_int("OPENAUP_LESSON_MINUTES", 50, minimum=5)
     OPENAUP_BLOCK_LINK_HOURS = env_int("OPENAUP_BLOCK_LINK_HOURS", 24, minimum=1)
     OPENAUP_UNBLOCK_REQUESTS_PER_HOUR = env_int("OPENAUP_UNBLOCK_REQUESTS_PER_HOUR", 5, minimum=1)
+    OPENAUP_MONITOR_DIR = env_path("OPENAUP_MONITOR_DIR", str(DATA_DIR / "monitoring"))
+    OPENAUP_MONITOR_RETENTION_DAYS = env_int("OPENAUP_MONITOR_RETENTION_DAYS", 365, minimum=1)
+    OPENAUP_MONITOR_ALERT_CATEGORIES = env_list(
+        "OPENAUP_MONITOR_ALERT_CATEGORIES", ["agressif", "dangerous_material"]
+    )
+    OPENAUP_MONITOR_ALERT_HOUR = env_int("OPENAUP_MONITOR_ALERT_HOUR", 7, minimum=0)
 except EnvError as exc:
     raise ImproperlyConfigured(str(exc)) from exc
 if OPENAUP_REMINDER_HOUR > 23:
