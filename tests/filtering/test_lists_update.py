@@ -14,12 +14,11 @@ from django.core.management import CommandError, call_command
 from openaup.audit.models import AuditEvent
 from openaup.filtering.models import ListSource
 from openaup.filtering.services import lists
-from tests.filtering.lists_support import (  # noqa: F401 (fixtures)
-    filter_dir,
-    list_server,
-    tar_member,
-    ut1_archive,
-)
+from tests.filtering import lists_support
+from tests.filtering.lists_support import tar_member, ut1_archive
+
+list_server = lists_support.list_server
+filter_dir = lists_support.filter_dir
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +39,8 @@ def test_update_downloads_checks_and_swaps_the_lists_in(list_server, filter_dir)
 
     outcome = lists.update_source(actor=None, source=source)
 
-    assert outcome.ok and outcome.changed
+    assert outcome.ok
+    assert outcome.changed
     live = _live(filter_dir)
     assert (
         live / "blacklists/adult/domains"
@@ -50,8 +50,11 @@ def test_update_downloads_checks_and_swaps_the_lists_in(list_server, filter_dir)
     assert source.status == "ok"
     assert source.entries == 7  # 2 + 1 URL + 3 + 1
     assert source.bad_lines == 0
-    assert source.size > 0 and len(source.sha256) == 64
-    assert source.etag and source.last_success_at and not source.last_error
+    assert source.size > 0
+    assert len(source.sha256) == 64
+    assert source.etag
+    assert source.last_success_at
+    assert not source.last_error
     # Nothing is left beside the live folder (the temporary and old folders are gone).
     assert sorted(p.name for p in live.parent.iterdir()) == ["ut1"]
     assert AuditEvent.objects.filter(action="filter.list_source.updated").exists()
@@ -66,7 +69,8 @@ def test_an_unchanged_source_is_not_downloaded_again(list_server, filter_dir) ->
 
     outcome = lists.update_source(actor=None, source=source)
 
-    assert outcome.ok and not outcome.changed
+    assert outcome.ok
+    assert not outcome.changed
     assert "304" in outcome.message
     # The second request carried the ETag of the first answer.
     assert list_server.seen[-1] == ("/blacklists.tar.gz", source.etag)
@@ -99,7 +103,8 @@ def test_garbage_lines_are_counted_and_reported_not_fatal(list_server, filter_di
 
     outcome = lists.update_source(actor=None, source=source)
 
-    assert outcome.ok and outcome.changed
+    assert outcome.ok
+    assert outcome.changed
     source.refresh_from_db()
     assert source.entries == 3
     assert source.bad_lines == 3
@@ -215,11 +220,13 @@ def test_the_command_names_the_source_and_what_was_wrong(
         call_command("filter_lists", "update", "--force")
 
     err = capsys.readouterr().err
-    assert "ut1: not updated" in err and "the download is empty (0 bytes)" in err
+    assert "ut1: not updated" in err
+    assert "the download is empty (0 bytes)" in err
     call_command("filter_lists", "show")
     out = capsys.readouterr().out
     assert "status: Last update failed" in out
-    assert "last error: " in out and "0 bytes" in out
+    assert "last error: " in out
+    assert "0 bytes" in out
 
 
 def test_the_command_updates_one_source_and_shows_it(list_server, filter_dir, capsys) -> None:
@@ -281,7 +288,8 @@ def test_a_local_archive_and_a_local_folder(tmp_path, filter_dir) -> None:
     assert not (filter_dir / "lists/folder/games/evil").exists()
     # Unchanged files are not swapped in again.
     again = lists.update_source(actor=None, source=ListSource.objects.get(name="folder"))
-    assert again.ok and not again.changed
+    assert again.ok
+    assert not again.changed
 
 
 def test_a_ut1_alias_link_is_skipped(list_server, filter_dir) -> None:
@@ -348,7 +356,8 @@ def test_a_change_recompiles_the_live_policy(
 
     assert outcome.recompiled
     live.refresh_from_db()
-    assert live.status == "live" and live.report["entries"] == 7
+    assert live.status == "live"
+    assert live.report["entries"] == 7
     assert Category.objects.get(name="games").entries == 3
     assert AuditEvent.objects.filter(action="filter.policy.recompiled").exists()
     snapshot = Snapshot.open(filter_dir / "filter.snap")
