@@ -145,12 +145,12 @@ def _assign(actor: Any, rows: dict[str, FilterProfile]) -> None:
         key=lambda s: (services.grade_index(s.low_grade), s.name),
     )
     for n, school in enumerate(schools, start=1):
-        low = services.grade_index(school.low_grade)
+        first = max(services.grade_index(school.low_grade), 0)
         band = next(
             (
                 p
                 for p, lo, hi in services.GRADE_BANDS
-                if services.grade_index(lo) <= max(low, 0) <= services.grade_index(hi)
+                if services.grade_index(lo) <= first <= services.grade_index(hi)
             ),
             "high",
         )

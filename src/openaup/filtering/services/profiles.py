@@ -37,6 +37,7 @@ from openaup.filtering.querysets import manages_filter
 __all__ = [
     "AUP_SLUG",
     "GRADE_BANDS",
+    "PROFILE_FIELDS",
     "ClauseChoice",
     "aup_clauses",
     "clause_link",
@@ -63,7 +64,7 @@ GRADE_BANDS = (
 )
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _GRADES = [g.value for g in Grade]
-_PROFILE_FIELDS = (
+PROFILE_FIELDS = (
     "title",
     "description",
     "minor",
@@ -224,7 +225,7 @@ def save_profile(
     """Create a profile (``name`` given) or change one. A minor's profile never fails open.
     Records ``filter.profile.created`` or ``filter.profile.changed`` with the changes."""
     _check_actor(actor)
-    unknown = set(fields) - set(_PROFILE_FIELDS)
+    unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"unknown profile fields: {', '.join(sorted(unknown))}")
     creating = profile is None
@@ -233,7 +234,7 @@ def save_profile(
         if FilterProfile.objects.filter(name=name).exists():
             raise ValidationError({"name": f"A profile named “{name}” already exists."})
         profile = FilterProfile(name=name)
-    before = {f: getattr(profile, f) for f in _PROFILE_FIELDS}
+    before = {f: getattr(profile, f) for f in PROFILE_FIELDS}
     for key, value in fields.items():
         setattr(profile, key, value.strip() if isinstance(value, str) else value)
     if profile.default_action not in DefaultAction.values:
@@ -252,7 +253,7 @@ def save_profile(
     profile.save()
     changes = {
         f: [str(before[f]), str(getattr(profile, f))]
-        for f in _PROFILE_FIELDS
+        for f in PROFILE_FIELDS
         if before[f] != getattr(profile, f)
     }
     record(

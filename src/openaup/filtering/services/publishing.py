@@ -59,10 +59,12 @@ __all__ = [
     "DiffLine",
     "FilterStatus",
     "build_policy",
+    "check_policy",
     "compile_revision",
     "diff_policies",
     "filter_status",
     "minors_blocking_nothing",
+    "people_profiles",
     "publish_policy",
     "recompile_live",
     "rollback_to",
@@ -195,17 +197,17 @@ def _people_profiles(
     return users
 
 
-def build_policy(now: datetime.datetime | None = None) -> str:
-    """The engine's policy (TOML) from the settings rows, the directory and the current
-    overrides. The default profile is ``guest`` when it exists, else the first profile."""
-    from openaup.filtering.services import requests
-
-    # The timed overrides' tables come from the requests module (unblock requests).
-    override_tables: Callable[[datetime.datetime], list[dict[str, Any]]] = getattr(
-        requests, "override_tables", lambda now: []
-    )
-    now = now or timezone.now()
-    profiles = {p.name: p for p in FilterProfile.objects.order_by("position", "name")}
+def _variants_full(
+    profiles: dict[str, FilterProfile],
+) -> tuple[
+    dict[int, list[ProfileRule]],
+    list[FilterSchedule],
+    dict[str, FilterSchedule],
+    dict[tuple[str, int], str],
+    list[tuple[str, FilterProfile, dict[str, str]]],
+]:
+    """The rules by profile, the schedules, and the per-school variants of profiles whose
+    rules use a schedule a school has its own hours for."""
     rules: dict[int, list[ProfileRule]] = {}
     for rule in ProfileRule.objects.select_related("schedule").order_by(
         "profile_id", "position", "pk"
@@ -231,6 +233,34 @@ def build_policy(now: datetime.datetime | None = None) -> str:
                 variants[(pname, school_id)] = vname
                 variant_specs.append((vname, profile, swap))
 
+    return rules, schedules, district, variants, variant_specs
+
+
+def _variants(
+    profiles: dict[str, FilterProfile],
+) -> tuple[dict[tuple[str, int], str], list[tuple[str, FilterProfile, dict[str, str]]]]:
+    _rules, _schedules, _district, variants, specs = _variants_full(profiles)
+    return variants, specs
+
+
+def people_profiles() -> dict[str, str]:
+    """``{user name: profile}`` as the draft policy maps the directory's people."""
+    profiles = {p.name: p for p in FilterProfile.objects.all()}
+    return _people_profiles(profiles, _variants(profiles)[0])
+
+
+def build_policy(now: datetime.datetime | None = None) -> str:
+    """The engine's policy (TOML) from the settings rows, the directory and the current
+    overrides. The default profile is ``guest`` when it exists, else the first profile."""
+    from openaup.filtering.services import requests
+
+    # The timed overrides' tables come from the requests module (unblock requests).
+    override_tables: Callable[[datetime.datetime], list[dict[str, Any]]] = getattr(
+        requests, "override_tables", lambda now: []
+    )
+    now = now or timezone.now()
+    profiles = {p.name: p for p in FilterProfile.objects.order_by("position", "name")}
+    rules, schedules, district, variants, variant_specs = _variants_full(profiles)
     out = [
         "# OpenAUP filter policy, written by the web app (format: docs/filter-policy.md).",
         "# Edit the profiles in the app and publish; changes made here are overwritten.",
@@ -492,7 +522,7 @@ def publish_policy(
     """Publish the draft: check it with the engine, refuse a minors' profile that blocks
     nothing unless ``confirm_reason`` says why, record a revision (``compiling``) with the
     settings it publishes, and after the commit write ``policy.toml`` and compile (in the
-    worker; at once with ``sync``). Records ``filter.policy.published`` (with the
+    worker; with ``sync``, at once, before returning). Records ``filter.policy.published`` (with the
     confirmation reason, if any)."""
     _check_actor(actor)
     text = build_policy() if _toml is None else _toml
@@ -539,7 +569,11 @@ def publish_policy(
         _write_atomically(policy_file, text)
         _enqueue(revision.pk, sync=sync)
 
-    transaction.on_commit(after_commit)
+    if sync:  # the demo loader and commands: compiled before this returns
+        after_commit()
+        revision.refresh_from_db()
+    else:
+        transaction.on_commit(after_commit)
     return revision
 
 
@@ -582,7 +616,11 @@ def recompile_live(*, actor: Any, reason: str, sync: bool = False) -> PolicyRevi
     if live is None:
         return None
     record("filter.policy.recompiled", actor=actor, obj=live, reason=reason)
-    transaction.on_commit(lambda: _enqueue(live.pk, sync=sync))
+    if sync:
+        _enqueue(live.pk, sync=True)
+        live.refresh_from_db()
+    else:
+        transaction.on_commit(lambda: _enqueue(live.pk, sync=False))
     return live
 
 

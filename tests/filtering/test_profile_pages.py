@@ -1,0 +1,120 @@
+"""The profile, category, schedule, assignment, publish and status pages: who sees what,
+what a change does, and that bad input is shown where it belongs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from openaup.filtering.models import FilterProfile, PolicyRevision, ProfileRule
+from tests.filtering.profile_setup import demo_filter, filter_dir  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [
+    ("filtering:profile-list", {}),
+    ("filtering:profile-detail", {"name": "middle"}),
+    ("filtering:category-list", {}),
+    ("filtering:schedule-list", {}),
+    ("filtering:assignment-list", {}),
+    ("filtering:publish", {}),
+    ("filtering:filter-status", {}),
+]
+MANAGER_PAGES = [
+    ("filtering:profile-create", {}),
+    ("filtering:profile-edit", {"name": "middle"}),
+    ("filtering:rule-create", {"name": "middle"}),
+    ("filtering:category-edit", {"name": "games"}),
+]
+
+
+def signed_in(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize(("name", "kwargs"), PAGES + MANAGER_PAGES)
+def test_tech_staff_open_every_page(
+    tech_staff: Any, demo_filter: PolicyRevision, name: str, kwargs: dict[str, str]
+) -> None:
+    response = signed_in(tech_staff).get(reverse(name, kwargs=kwargs))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(("name", "kwargs"), PAGES)
+def test_teachers_read_but_do_not_change(
+    teacher: Any, demo_filter: PolicyRevision, name: str, kwargs: dict[str, str]
+) -> None:
+    client = signed_in(teacher)
+    assert client.get(reverse(name, kwargs=kwargs)).status_code == 200
+    assert (
+        client.get(reverse("filtering:profile-edit", kwargs={"name": "middle"})).status_code == 403
+    )
+    assert client.post(reverse("filtering:publish"), {"note": "x"}).status_code == 403
+
+
+def test_students_see_nothing(student: Any, demo_filter: PolicyRevision) -> None:
+    client = signed_in(student)
+    assert client.get(reverse("filtering:profile-list")).status_code == 403
+    detail = reverse("filtering:profile-detail", kwargs={"name": "middle"})
+    assert client.get(detail).status_code == 404
+
+
+def test_profile_list_shows_what_each_profile_blocks_and_covers(
+    tech_staff: Any, world: Any, demo_filter: PolicyRevision
+) -> None:
+    world.student_a1.username = "ava"
+    world.student_a1.save()
+    response = signed_in(tech_staff).get(reverse("filtering:profile-list"))
+    rows = {r["profile"].name: r for r in response.context["rows"]}
+    assert "social_networks" in rows["middle"]["blocks"]
+    assert "social_networks" not in rows["high"]["blocks"]
+    assert rows["elementary"]["people"] == 1  # Ava, grade 3
+    assert rows["guest"]["networks"] == 1
+
+
+def test_a_rule_with_a_bad_host_is_refused_with_the_host_named(
+    tech_staff: Any, demo_filter: PolicyRevision
+) -> None:
+    url = reverse("filtering:rule-create", kwargs={"name": "middle"})
+    response = signed_in(tech_staff).post(
+        url, {"name": "teacher-picks", "state": "block", "hosts": "good.example\nbad host!"}
+    )
+    assert response.status_code == 400
+    assert "bad host!" in str(response.context["form"].errors["hosts"])
+    assert not ProfileRule.objects.filter(name="teacher-picks").exists()
+
+
+def test_editing_and_publishing_from_the_pages(
+    tech_staff: Any, demo_filter: PolicyRevision, django_capture_on_commit_callbacks: Any
+) -> None:
+    client = signed_in(tech_staff)
+    url = reverse("filtering:rule-create", kwargs={"name": "middle"})
+    response = client.post(
+        url,
+        {"name": "no-video", "state": "block", "categories": ["audio-video"], "hosts": "x.example"},
+    )
+    assert response.status_code == 302
+    page = client.get(reverse("filtering:publish"))
+    assert page.context["unpublished"]
+    assert any(line.kind == "added" and "audio-video" in line.text for line in page.context["diff"])
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(reverse("filtering:publish"), {"note": "No video for middle"})
+    assert response.status_code == 302
+    revision = PolicyRevision.objects.get(number=2)
+    assert revision.status == "compiling"
+    assert revision.published_by == tech_staff
+
+
+def test_a_minor_profile_cannot_fail_open(tech_staff: Any, demo_filter: PolicyRevision) -> None:
+    url = reverse("filtering:profile-edit", kwargs={"name": "middle"})
+    response = signed_in(tech_staff).post(
+        url, {"minor": "on", "fail_open": "on", "default_action": "allow", "youtube": "off"}
+    )
+    assert response.status_code == 400
+    assert "cannot fail open" in str(response.context["form"].errors["fail_open"])
+    assert not FilterProfile.objects.get(name="middle").fail_open
