@@ -10,7 +10,10 @@ from django.test import Client
 from django.urls import reverse
 
 from openaup.filtering.models import FilterProfile, PolicyRevision, ProfileRule
-from tests.filtering.profile_setup import demo_filter, filter_dir  # noqa: F401
+from tests.filtering import profile_setup
+
+demo_filter = profile_setup.demo_filter
+filter_dir = profile_setup.filter_dir
 
 pytestmark = pytest.mark.django_db
 
