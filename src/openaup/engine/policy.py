@@ -2,9 +2,12 @@
 
 Profiles hold rules; a rule has one of the four states (locked block, locked allow, block,
 allow), the categories, hosts and URL prefixes it covers, an optional schedule and the AUP
-clause it enforces. User names and client networks map to profiles; ``default_profile``
-applies when nothing matches. :data:`DEFAULT_POLICY` is what ``aup filter policy-template``
-prints and what ``aup filter compile`` uses without ``--policy``.
+clause it enforces, and its SafeSearch and YouTube settings (for the DNS side,
+``openaup.engine.rpz``). User names and client networks map to profiles; ``default_profile``
+applies when nothing matches. Timed ``[[overrides]]`` allow or block hosts and URL prefixes for
+some users, networks or profiles between two instants. :data:`DEFAULT_POLICY` is what
+``aup filter policy-template`` prints and what ``aup filter compile`` uses without
+``--policy``.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from openaup.engine.urls import normalize_host
 
 __all__ = [
     "DEFAULT_POLICY",
+    "YOUTUBE_MODES",
+    "Override",
     "Policy",
     "PolicyError",
     "Profile",
@@ -36,6 +41,11 @@ STATE_RANK = {
     RuleState.ALLOW: 3,
 }
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+YOUTUBE_MODES = ("strict", "moderate", "off")
+OVERRIDE_STATES = (RuleState.ALLOW, RuleState.BLOCK)
+ANY_PROFILE = "*"
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 EVERY_PROFILE_BLOCKS = [
     "adult",
@@ -122,6 +132,57 @@ class Profile:
     minor: bool = False
     fail_open: bool = False
     description: str = ""
+    safesearch: bool = False
+    youtube: str = "off"
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """A timed allow or block of ``hosts`` (sub-domains included) and ``urls`` (prefixes)
+    for the requests of ``users``, from ``networks`` or under ``profiles`` (``"*"``: every
+    profile), from ``starts`` (inclusive) to ``ends`` (exclusive); ``None`` leaves that side
+    open. It ranks as the profile's own ``allow``/``block``: it never beats a locked rule."""
+
+    id: str
+    state: RuleState
+    hosts: tuple[str, ...] = ()
+    urls: tuple[str, ...] = ()
+    users: frozenset[str] = frozenset()
+    networks: tuple[IPNetwork, ...] = ()
+    profiles: frozenset[str] = frozenset()
+    starts: datetime.datetime | None = None
+    ends: datetime.datetime | None = None
+    clause: str = ""
+
+    @property
+    def rank(self) -> int:
+        return STATE_RANK[self.state]
+
+    def active(self, when: datetime.datetime) -> bool:
+        """Whether ``when`` is inside the override's window (a naive ``when`` is read as
+        the machine's local time)."""
+        if when.tzinfo is None:
+            when = when.astimezone()
+        if self.starts is not None and when < self.starts:
+            return False
+        return self.ends is None or when < self.ends
+
+    def applies_to(self, user: str, client_ip: str, profile: str, when: datetime.datetime) -> bool:
+        """Whether the override covers a request of ``user`` from ``client_ip`` decided
+        under ``profile`` at ``when`` (the hosts and URLs are the engine's to match)."""
+        if not self.active(when):
+            return False
+        if self.profiles and (ANY_PROFILE in self.profiles or profile in self.profiles):
+            return True
+        if self.users and user and user != "-" and user.lower() in self.users:
+            return True
+        if self.networks and client_ip:
+            try:
+                ip = ipaddress.ip_address(client_ip.split("%", 1)[0])
+            except ValueError:
+                return False
+            return any(ip.version == net.version and ip in net for net in self.networks)
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +196,7 @@ class Policy:
     networks: tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str], ...] = ()
     timezone: str = ""
     source: str = ""
+    overrides: tuple[Override, ...] = ()
 
     def categories(self) -> set[str]:
         """Every category any rule names."""
@@ -213,18 +275,20 @@ def _default_policy_text() -> str:
         "",
     ]
     profiles = [
-        ("elementary", True, students + younger, "Elementary school students"),
-        ("middle", True, students + younger, "Middle school students"),
-        ("high", True, students, "High school students"),
-        ("guest", True, students, "Guests and unknown devices"),
-        ("staff", False, [], "District staff"),
+        ("elementary", True, students + younger, "Elementary school students", "strict"),
+        ("middle", True, students + younger, "Middle school students", "strict"),
+        ("high", True, students, "High school students", "moderate"),
+        ("guest", True, students, "Guests and unknown devices", "moderate"),
+        ("staff", False, [], "District staff", "off"),
     ]
-    for name, minor, extra, description in profiles:
+    for name, minor, extra, description, youtube in profiles:
         parts += [
             f"[profiles.{name}]",
             f'description = "{description}"',
             f"minor = {'true' if minor else 'false'}   # a minor's profile never fails open",
             'default = "allow"',
+            f"safesearch = {'true' if minor else 'false'}   # Google and Bing SafeSearch (DNS)",
+            f'youtube = "{youtube}"   # YouTube restriction (DNS): strict, moderate or off',
             "",
             f"[[profiles.{name}.rules]]",
             'name = "cipa"',
@@ -254,6 +318,16 @@ def _default_policy_text() -> str:
             "hosts = []",
             "",
         ]
+    parts += [
+        "# Timed overrides (usually written by the web app when an unblock request is approved):",
+        "# [[overrides]]",
+        '# id = "lesson-42"',
+        '# state = "allow"',
+        '# hosts = ["example.org"]',
+        '# users = ["jdoe"]   # and/or networks = ["10.20.1.0/24"], profiles = ["middle"]',
+        "# starts = 2026-09-01T09:00:00-06:00",
+        "# ends = 2026-09-01T10:00:00-06:00",
+    ]
     return "\n".join(parts).rstrip() + "\n"
 
 
@@ -285,7 +359,7 @@ def parse_policy(text: str, *, origin: str = "policy") -> Policy:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{origin}: not valid TOML: {exc}") from None
-    known = {"filter", "schedules", "categories", "profiles", "users", "networks"}
+    known = {"filter", "schedules", "categories", "profiles", "users", "networks", "overrides"}
     for key in data:
         if key not in known:
             raise _err(f"{origin} [{key}]", f"unknown table (known: {', '.join(sorted(known))})")
@@ -334,6 +408,14 @@ def parse_policy(text: str, *, origin: str = "policy") -> Policy:
             raise _err(where, "minor and fail_open must be true or false")
         if minor and fail_open:
             raise _err(f"{where} fail_open", "a minor's profile cannot fail open")
+        safesearch = spec.get("safesearch", False)
+        if not isinstance(safesearch, bool):
+            raise _err(f"{where} safesearch", f"must be true or false, not {safesearch!r}")
+        youtube = spec.get("youtube", "off")
+        if youtube not in YOUTUBE_MODES:
+            raise _err(
+                f"{where} youtube", f"must be one of {', '.join(YOUTUBE_MODES)}, not {youtube!r}"
+            )
         rules = []
         raw_rules = spec.get("rules", [])
         if not isinstance(raw_rules, list):
@@ -348,12 +430,7 @@ def parse_policy(text: str, *, origin: str = "policy") -> Policy:
             except ValueError:
                 choices = ", ".join(s.value for s in RuleState)
                 raise _err(f"{rwhere} state", f"must be one of {choices}, not {state!r}") from None
-            hosts = []
-            for h in _str_list(r.get("hosts", []), f"{rwhere} hosts"):
-                nh = normalize_host(h.lstrip("*."))
-                if not nh:
-                    raise _err(f"{rwhere} hosts", f"{h!r} is not a host name")
-                hosts.append(nh)
+            hosts = _hosts(r.get("hosts", []), f"{rwhere} hosts")
             for key in ("during", "outside"):
                 ref = r.get(key, "")
                 if ref and ref not in schedules:
@@ -363,7 +440,7 @@ def parse_policy(text: str, *, origin: str = "policy") -> Policy:
                     name=str(r.get("name", f"rule{i + 1}")),
                     state=rstate,
                     categories=_str_list(r.get("categories", []), f"{rwhere} categories"),
-                    hosts=tuple(hosts),
+                    hosts=hosts,
                     urls=_str_list(r.get("urls", []), f"{rwhere} urls"),
                     clause=str(r.get("clause", "")),
                     during=str(r.get("during", "")),
@@ -377,6 +454,8 @@ def parse_policy(text: str, *, origin: str = "policy") -> Policy:
             minor=minor,
             fail_open=fail_open,
             description=str(spec.get("description", "")),
+            safesearch=safesearch,
+            youtube=youtube,
         )
     default_profile = head.get("default_profile", "")
     if default_profile not in profiles:
@@ -416,7 +495,94 @@ def parse_policy(text: str, *, origin: str = "policy") -> Policy:
         networks=tuple(networks),
         timezone=timezone,
         source=text,
+        overrides=_overrides(data.get("overrides", []), profiles, origin),
     )
+
+
+def _hosts(value: object, where: str) -> tuple[str, ...]:
+    hosts = []
+    for h in _str_list(value, where):
+        nh = normalize_host(h.lstrip("*."))
+        if not nh:
+            raise _err(where, f"{h!r} is not a host name")
+        hosts.append(nh)
+    return tuple(hosts)
+
+
+def _instant(value: object, where: str) -> datetime.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        return value
+    raise _err(
+        where,
+        f"must be a TOML date and time with an offset (2026-09-01T09:00:00-06:00), not {value!r}",
+    )
+
+
+def _overrides(raw: object, profiles: dict[str, Profile], origin: str) -> tuple[Override, ...]:
+    if not isinstance(raw, list):
+        raise _err(f"{origin} [overrides]", "must be an array of tables ([[overrides]])")
+    known = {"id", "state", "hosts", "urls", "users", "networks", "profiles", "starts", "ends",
+             "clause"}  # fmt: skip
+    seen: set[str] = set()
+    out = []
+    for i, spec in enumerate(raw):
+        where = f"{origin} [[overrides]][{i}]"
+        if not isinstance(spec, dict):
+            raise _err(where, "must be a table")
+        oid = spec.get("id")
+        if not isinstance(oid, str) or not oid.strip():
+            raise _err(f"{where} id", "is needed (a non-empty string)")
+        where = f"{origin} [[overrides]] {oid!r}"
+        if oid in seen:
+            raise _err(f"{where} id", "is used by another override (ids must be unique)")
+        seen.add(oid)
+        for key in spec:
+            if key not in known:
+                raise _err(f"{where} {key}", f"unknown key (known: {', '.join(sorted(known))})")
+        state = spec.get("state")
+        if state not in [s.value for s in OVERRIDE_STATES]:
+            raise _err(f"{where} state", f'must be "allow" or "block", not {state!r}')
+        hosts = _hosts(spec.get("hosts", []), f"{where} hosts")
+        urls = _str_list(spec.get("urls", []), f"{where} urls")
+        if not hosts and not urls:
+            raise _err(where, "names no hosts and no urls")
+        users = frozenset(u.lower() for u in _str_list(spec.get("users", []), f"{where} users"))
+        networks = []
+        for net in _str_list(spec.get("networks", []), f"{where} networks"):
+            try:
+                networks.append(ipaddress.ip_network(net, strict=False))
+            except ValueError:
+                raise _err(f"{where} networks", f"{net!r} is not a network (CIDR)") from None
+        names = frozenset(_str_list(spec.get("profiles", []), f"{where} profiles"))
+        unknown = sorted(names - set(profiles) - {ANY_PROFILE})
+        if unknown:
+            raise _err(
+                f"{where} profiles",
+                f'no profile named {unknown[0]!r} (profiles: {", ".join(profiles)}, or "*")',
+            )
+        if not users and not networks and not names:
+            raise _err(where, "applies to nobody: give users, networks or profiles")
+        starts = _instant(spec.get("starts"), f"{where} starts")
+        ends = _instant(spec.get("ends"), f"{where} ends")
+        if starts is not None and ends is not None and ends <= starts:
+            raise _err(f"{where} ends", "ends must be after starts")
+        out.append(
+            Override(
+                id=oid,
+                state=RuleState(state),
+                hosts=hosts,
+                urls=urls,
+                users=users,
+                networks=tuple(networks),
+                profiles=names,
+                starts=starts,
+                ends=ends,
+                clause=str(spec.get("clause", "")),
+            )
+        )
+    return tuple(out)
 
 
 def load_policy(path: Path | str | None) -> Policy:
