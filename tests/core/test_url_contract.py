@@ -29,6 +29,7 @@ PUBLIC_URL_NAMES |= {
     "policies:version-detail",
     "policies:policy-diff",
 }
+PUBLIC_URL_NAMES |= {"filtering:blocked"}  # the filter's block page, opened from a signed link
 
 #: API views that list no rows themselves (the API root, the schema and its docs): exempt
 #: from scoping, but not from sign-in.

@@ -72,6 +72,7 @@ __all__ = [
     "expire_overrides",
     "is_locked",
     "lesson_end",
+    "may_override_section",
     "override_tables",
     "revoke_override",
     "school_day_end",
@@ -580,6 +581,18 @@ def _check_may_override(
         ):
             return
     raise PermissionDenied("You may not make this override.")
+
+
+def may_override_section(user: Any, section: Section) -> bool:
+    """Whether ``user`` may allow or block a site for ``section`` (its teachers, the
+    school's principal, technology staff)."""
+    try:
+        _check_may_override(
+            access_for(user), scope=OverrideScope.SECTION, section=section, school=None
+        )
+    except PermissionDenied:
+        return False
+    return True
 
 
 def _make_override(
