@@ -46,6 +46,7 @@ from openaup.filtering.querysets import (
     OverrideQuerySet,
     PolicyRevisionQuerySet,
     ProfileAssignmentQuerySet,
+    ProfileRuleQuerySet,
     UnblockRequestQuerySet,
 )
 
@@ -156,6 +157,8 @@ class ProfileRule(TimeStampedModel):
         default=False, help_text="Apply outside the schedule instead of during it."
     )
     position = models.PositiveSmallIntegerField(default=0)
+
+    objects = ProfileRuleQuerySet.as_manager()
 
     class Meta:
         ordering = ["profile", "position", "id"]

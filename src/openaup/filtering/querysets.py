@@ -69,6 +69,10 @@ class FilterScheduleQuerySet(_SettingsQuerySet):
     pass
 
 
+class ProfileRuleQuerySet(_SettingsQuerySet):
+    pass
+
+
 class CategoryQuerySet(_SettingsQuerySet):
     pass
 
