@@ -285,17 +285,10 @@ def create_unblock_request(
     addresses = {ip for ip in (proxy_ip, client_ip) if ip}
     recent = UnblockRequest.objects.filter(created_at__gte=since, client_ip__in=addresses).count()
     if addresses and recent >= settings.OPENAUP_UNBLOCK_REQUESTS_PER_HOUR:
-        raise ValidationError(
-            {
-                "__all__": [
-                    _(
-                        "Too many review requests from this device in the last hour. "
-                        "Please try again later."
-                    )
-                ]
-            },
-            code="rate_limited",
+        too_many = _(
+            "Too many review requests from this device in the last hour. Please try again later."
         )
+        raise ValidationError({"__all__": [ValidationError(too_many, code="rate_limited")]})
 
     proxy_user = facts.get("user", "")
     person = _person_for_user_name(proxy_user)
