@@ -319,3 +319,20 @@ def test_the_block_key_is_made_once_and_private(settings: Any, tmp_path: Any) ->
     assert svc.ensure_block_key() == key
     assert (tmp_path / "filter" / "block.key").stat().st_mode & 0o777 == 0o600
     assert list((tmp_path / "filter").iterdir()) == [tmp_path / "filter" / "block.key"]
+
+
+def test_the_worker_runs_the_expiry_every_five_minutes(people: Any, teacher: Any) -> None:
+    from openaup.core.management.commands.worker import PERIODIC_JOBS
+    from openaup.filtering.tasks import expire_overrides
+
+    (job,) = [job for job in PERIODIC_JOBS if job.name == "filter override expiry"]
+    assert job.every_minutes == 5
+    assert job.task() is expire_overrides
+    Override.objects.create(
+        action="allow",
+        host="ended.example",
+        scope="district",
+        starts_at=timezone.now() - datetime.timedelta(hours=2),
+        ends_at=timezone.now() - datetime.timedelta(hours=1),
+    )
+    assert expire_overrides.call(period="2026-11-30T10:05") == {"ended": 1}

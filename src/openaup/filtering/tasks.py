@@ -9,7 +9,7 @@ from openaup.core.context import acting_as
 from openaup.filtering.models import PolicyRevision
 from openaup.filtering.services import publishing
 
-__all__ = ["compile_policy", "update_due_list_sources", "update_list_source"]
+__all__ = ["compile_policy", "expire_overrides", "update_due_list_sources", "update_list_source"]
 
 
 @task()
@@ -54,3 +54,14 @@ def update_due_list_sources(period: str = "") -> dict[str, object]:
         "updated": sum(o.changed for o in outcomes),
         "failed": [o.message for o in outcomes if not o.ok],
     }
+
+
+@task()
+def expire_overrides(period: str = "") -> dict[str, object]:
+    """Mark the overrides that have ended and republish the policy without them; ``period``
+    lets the scheduler enqueue it once every five minutes."""
+    from openaup.filtering.services.requests import expire_overrides as expire
+
+    with acting_as(actor_repr="override expiry", channel="job"):
+        ended = expire()
+    return {"ended": ended}

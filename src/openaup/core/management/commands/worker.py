@@ -85,10 +85,17 @@ def _list_updates() -> Any:
     return update_due_list_sources
 
 
+def _override_expiry() -> Any:
+    from openaup.filtering.tasks import expire_overrides
+
+    return expire_overrides
+
+
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("sync campaign members", _sync, lambda: 2),
     PeriodicJob("scheduled reminders", _reminders, lambda: settings.OPENAUP_REMINDER_HOUR),
     PeriodicJob("filter list updates", _list_updates, lambda: 0, every_minutes=60),
+    PeriodicJob("filter override expiry", _override_expiry, lambda: 0, every_minutes=5),
 )
 
 
