@@ -202,7 +202,7 @@ class Store:
         folder.mkdir(parents=True, exist_ok=True)
         temp = folder / "_ingested.json.tmp"
         temp.write_text(json.dumps(state, sort_keys=True))
-        os.replace(temp, folder / "_ingested.json")
+        temp.replace(folder / "_ingested.json")
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect(config={"threads": max(os.cpu_count() or 1, 1)})
@@ -332,7 +332,7 @@ class Store:
             csv_path = slice_path = self.tmp / f"{tag}-{day}-{start}.tsv"
             slice_path.write_bytes(csv)
         try:
-            types = {name: "VARCHAR" for name in ENGINE_COLUMNS} | {"time": "TIMESTAMP"}
+            types = dict.fromkeys(ENGINE_COLUMNS, "VARCHAR") | {"time": "TIMESTAMP"}
             columns = ", ".join(f"'{name}': '{kind}'" for name, kind in types.items())
             con.execute(
                 f"""CREATE OR REPLACE TEMP TABLE batch AS
@@ -394,7 +394,7 @@ class Store:
             folder = self.day_dir(day)
             folder.mkdir(parents=True, exist_ok=True)
             if written:
-                os.replace(part, folder / part.name)
+                part.replace(folder / part.name)
             else:
                 part.unlink(missing_ok=True)
             return written, problems
@@ -428,7 +428,7 @@ class Store:
                     [list(c) for c in columns],
                 )
                 folder.mkdir(parents=True, exist_ok=True)
-                os.replace(part, folder / name)
+                part.replace(folder / name)
             finally:
                 con.close()
         return len(rows)
@@ -454,8 +454,8 @@ class Store:
         (fresh / "_ingested.json").write_text(json.dumps(state, sort_keys=True))
         old = self.tmp / f"day={day}.old"
         shutil.rmtree(old, ignore_errors=True)
-        os.rename(folder, old)
-        os.rename(fresh, folder)
+        folder.rename(old)
+        fresh.rename(folder)
         shutil.rmtree(old, ignore_errors=True)
         return True
 
