@@ -305,7 +305,7 @@ class PolicyRevisionViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=PublishSerializer, responses={201: PolicyRevisionSerializer})
     @action(detail=False, methods=["post"])
-    def publish(self, request: Request) -> Response:
+    def publish(self, request: Request, **kwargs: Any) -> Response:
         """Publish the draft (compiled in the background)."""
         _require_manager(request)
         incoming = PublishSerializer(data=request.data)
@@ -315,7 +315,7 @@ class PolicyRevisionViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=None, responses={201: PolicyRevisionSerializer})
     @action(detail=True, methods=["post"])
-    def rollback(self, request: Request, number: str) -> Response:
+    def rollback(self, request: Request, number: str, **kwargs: Any) -> Response:
         """Publish this revision again and bring the settings back to it."""
         revision = self.get_object()
         _require_manager(request)
