@@ -9,6 +9,10 @@ needed. Beside it, a small scheduler thread enqueues the periodic jobs:
   of every open campaign (``policies.tasks.send_due_reminders``);
 - every day from 02:00: bringing the members of open campaigns in step with the roster
   (``policies.tasks.sync_open_campaigns``);
+- every 5 minutes: ingesting the filter's new decisions into Parquet
+  (``monitoring.tasks.ingest_decisions``); every day from ``OPENAUP_MONITOR_ALERT_HOUR``
+  (default 7): the alert digests, monthly counts and pruning
+  (``monitoring.tasks.daily_monitoring``);
 - every hour: updating the filter's list sources whose ``update_hours`` have passed
   (``filtering.tasks.update_due_list_sources``).
 
@@ -91,11 +95,29 @@ def _override_expiry() -> Any:
     return expire_overrides
 
 
+def _monitor_ingest() -> Any:
+    from openaup.monitoring.tasks import ingest_decisions
+
+    return ingest_decisions
+
+
+def _monitor_daily() -> Any:
+    from openaup.monitoring.tasks import daily_monitoring
+
+    return daily_monitoring
+
+
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("sync campaign members", _sync, lambda: 2),
     PeriodicJob("scheduled reminders", _reminders, lambda: settings.OPENAUP_REMINDER_HOUR),
     PeriodicJob("filter list updates", _list_updates, lambda: 0, every_minutes=60),
     PeriodicJob("filter override expiry", _override_expiry, lambda: 0, every_minutes=5),
+    PeriodicJob("decision ingest", _monitor_ingest, lambda: 0, every_minutes=5),
+    PeriodicJob(
+        "monitoring digests and retention",
+        _monitor_daily,
+        lambda: settings.OPENAUP_MONITOR_ALERT_HOUR,
+    ),
 )
 
 
