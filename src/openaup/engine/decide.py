@@ -15,6 +15,7 @@ import datetime
 import functools
 import gc
 import hashlib
+import struct
 import sys
 import zoneinfo
 from bisect import bisect_left
@@ -28,7 +29,7 @@ from openaup.engine.snapshot import SET_MASK, URL_FLAG, Snapshot, key_hash
 from openaup.engine.urls import (
     AUTHORITY,
     authority_host,
-    host_suffixes,
+    ip_literal,
     path_prefixes,
     split_rest,
     split_url,
@@ -37,7 +38,7 @@ from openaup.engine.urls import (
 if TYPE_CHECKING:
     from openaup.engine.log import DecisionLog
 
-__all__ = ["Engine", "fail_closed_decision", "tune_for_helper"]
+__all__ = ["Engine", "HostVerdict", "fail_closed_decision", "tune_for_helper"]
 
 # Verdicts kept per process (profile, authority): about 500 bytes each, 4 MB in all.
 HOST_CACHE_SIZE = 8192
@@ -46,6 +47,7 @@ PARENT_CACHE_SIZE = 8192
 _blake2b = hashlib.blake2b
 _AUTHORITY = AUTHORITY.match
 _ALLOW_STATES = (RuleState.LOCKED_ALLOW, RuleState.ALLOW)
+_U64 = struct.Struct("<Q").unpack_from
 
 
 def tune_for_helper() -> None:
@@ -82,6 +84,20 @@ class _Match(NamedTuple):
     specificity: int
 
 
+_NO_MATCHES: tuple[_Match, ...] = ()
+_NO_HOSTS: tuple[str, ...] = ()
+
+
+class HostVerdict(NamedTuple):
+    """What a host alone decides for one profile (see :meth:`Engine.host_verdict`)."""
+
+    host: str
+    decision: Decision
+    hits: tuple[_Match, ...]
+    url_hosts: tuple[str, ...]
+    final: bool
+
+
 class _CompiledProfile:
     """One profile's rules indexed by list id: ``by_list[lid]`` is the rules that name the
     list, strongest first; ``expressions`` the regular expressions of the lists those rules
@@ -92,6 +108,7 @@ class _CompiledProfile:
         "default_action",
         "default_decision",
         "expressions",
+        "has_expressions",
         "name",
         "scheduled",
     )
@@ -125,6 +142,7 @@ class _CompiledProfile:
                 for expr in snapshot.lists[lid].expressions
             )
         )
+        self.has_expressions = bool(self.expressions)
         self.scheduled = any(r.during or r.outside for r in profile.rules)
         self.default_action = Action.BLOCK if profile.default == "block" else Action.ALLOW
         self.default_decision = Decision(self.default_action, name, "default", rule="default")
@@ -153,8 +171,8 @@ class Engine:
         self._tz = zoneinfo.ZoneInfo(self.policy.timezone) if self.policy.timezone else None
         self._tables = snapshot.tables()
         self._parents: dict[str, int] = {}
-        self._mapped = bool(self.policy.users or self.policy.networks)
-        self._verdict = functools.lru_cache(maxsize=cache_size)(self._authority_verdict)
+        self.mapped = bool(self.policy.users or self.policy.networks)
+        self._verdict = functools.lru_cache(maxsize=cache_size)(self.host_verdict)
 
     @property
     def profiles(self) -> tuple[str, ...]:
@@ -167,23 +185,24 @@ class Engine:
 
     # -- lookups -----------------------------------------------------------------------
     def _lookup_host(self, host: str) -> tuple[tuple[_Match, ...], tuple[str, ...]]:
-        # The hot path for a host not seen before: Snapshot.lookup() and key_hash() inlined.
-        # Parent domains (example.org of www.example.org) recur across hosts: their raw
-        # lookups are remembered in a small dict.
+        # The hot path for a host not seen before: Snapshot.lookup() and key_hash() inlined,
+        # the suffixes (y.a.com, a.com) taken in place. Parent domains (example.org of
+        # www.example.org) recur across hosts: their raw lookups are kept in a small dict.
         index, keys, values = self._tables
-        sets = self.snapshot.category_sets
         parents = self._parents
         blake = _blake2b
-        from_bytes = int.from_bytes
-        matches: list[_Match] = []
-        url_hosts: list[str] = []
-        suffixes = host_suffixes(host)
-        spec = len(suffixes)
-        for suffix in suffixes:
-            value = parents.get(suffix, -2) if spec < len(suffixes) else -2
+        unpack = _U64
+        # the host and each parent domain with two labels or more; an IP literal alone
+        count = 1 if host[0] == "[" or (host[-1].isdigit() and ip_literal(host)) else 0
+        spec = count or host.count(".") or 1
+        suffix = host
+        start = 0
+        found: list[tuple[str, int, int]] | None = None
+        while True:
+            value = -2 if suffix is host else parents.get(suffix, -2)
             if value == -2:
                 value = -1
-                h = from_bytes(blake(suffix.encode()).digest()[:8], "little")
+                h = unpack(blake(suffix.encode()).digest())[0]
                 b = h >> 48
                 lo = index[b]
                 hi = index[b + 1]
@@ -191,17 +210,27 @@ class Engine:
                     i = bisect_left(keys, h, lo, hi)
                     if i < hi and keys[i] == h:
                         value = values[i]
-                if spec < len(suffixes):
+                if suffix is not host:
                     if len(parents) >= PARENT_CACHE_SIZE:
                         parents.clear()
                     parents[suffix] = value
             if value >= 0:
-                for lid in sets[value & SET_MASK]:
-                    matches.append(_Match(lid, suffix, spec))
-                if value & URL_FLAG:
-                    url_hosts.append(suffix)
+                if found is None:
+                    found = []
+                found.append((suffix, value, spec))
             spec -= 1
-        return tuple(matches), tuple(url_hosts)
+            if spec <= 0:
+                break
+            start = host.find(".", start) + 1
+            suffix = host[start:]
+        if found is None:
+            return _NO_MATCHES, _NO_HOSTS
+        sets = self.snapshot.category_sets
+        matches = tuple(
+            _Match(lid, key, level) for key, value, level in found for lid in sets[value & SET_MASK]
+        )
+        url_hosts = tuple(key for key, value, _ in found if value & URL_FLAG)
+        return matches, url_hosts
 
     def _lookup_urls(self, url_hosts: tuple[str, ...], path: str, query: str) -> list[_Match]:
         snap = self.snapshot
@@ -248,7 +277,7 @@ class Engine:
             if not name:
                 name = (
                     self.profile_for(request.user, request.client_ip)
-                    if self._mapped
+                    if self.mapped
                     else self.policy.default_profile
                 )
             decision, host, rest = self._decide(request, name)
@@ -263,17 +292,54 @@ class Engine:
         now = self._now(when)
         return tuple(s.active(now) for s in self.policy.schedules.values())
 
-    def _authority_verdict(
-        self, name: str, authority: str, active: tuple[bool, ...]
-    ) -> tuple[str, Decision, tuple[_Match, ...], tuple[str, ...]] | None:
-        """The host of an authority and the decision from the host's own matches, with the
-        matches and the hosts that have URL rules; ``None`` when there is no usable host.
-        Cached per profile, authority and active schedules."""
+    def fast_profile(self, name: str) -> bool:
+        """Whether a decision of profile ``name`` depends only on the URL: the profile
+        exists and has no scheduled rule. For such a profile a caller may keep
+        :meth:`host_verdict` per authority itself and finish each request with
+        :meth:`refine` (what the Squid helper does)."""
+        prof = self._profiles.get(name)
+        return prof is not None and not prof.scheduled
+
+    def host_verdict(
+        self, name: str, authority: str, active: tuple[bool, ...] = ()
+    ) -> HostVerdict | None:
+        """The verdict of profile ``name`` for an authority (``user@host:port``) from the
+        host's own matches: the normalized host, the decision, the matches and the hosts
+        that have URL rules, and whether the path can change the decision (``final`` is
+        false then: finish with :meth:`refine`). ``None`` when there is no usable host.
+        Not cached: :meth:`decide` keeps these per profile, authority and active schedules."""
         host = authority_host(authority)
         if not host:
             return None
+        prof = self._profiles[name]
         hits, url_hosts = self._lookup_host(host)
-        return host, self._evaluate(self._profiles[name], list(hits), active), hits, url_hosts
+        decision = self._evaluate(prof, list(hits), active) if hits else prof.default_decision
+        return HostVerdict(
+            host, decision, hits, url_hosts, not url_hosts and not prof.has_expressions
+        )
+
+    def refine(
+        self, name: str, verdict: HostVerdict, rest: str, active: tuple[bool, ...] = ()
+    ) -> Decision:
+        """The decision for a request of profile ``name`` whose authority has ``verdict``
+        and whose URL goes on with ``rest`` (path, query, fragment): URL prefixes under the
+        hosts that have some, and the profile's regular expressions, may change it."""
+        if verdict.final:
+            return verdict.decision
+        prof = self._profiles[name]
+        host = verdict.host
+        path, query = split_rest(rest) if rest else ("", "")
+        extra: list[_Match] = []
+        if verdict.url_hosts and path:
+            extra = self._lookup_urls(verdict.url_hosts, path, query)
+        expressions = prof.expressions
+        if expressions:
+            target = f"{host}/{path}?{query}" if query else f"{host}/{path}"
+            for lid in expressions.matching(target):
+                extra.append(_Match(lid, "", 0))
+        if not extra:
+            return verdict.decision
+        return self._evaluate(prof, [*verdict.hits, *extra], active)
 
     def _decide(self, request: FilterRequest, name: str) -> tuple[Decision, str, str]:
         """The decision, the host and what follows the authority (for the log)."""
@@ -285,24 +351,10 @@ class Engine:
         authority = m.group(1) if m is not None else ""
         rest = url[m.end() :] if m is not None else ""
         active = self._schedule_key(request.time) if prof.scheduled else ()
-        found = self._verdict(name, authority, active)
-        if found is None:
+        verdict = self._verdict(name, authority, active)
+        if verdict is None:
             return fail_closed_decision(name, "bad_url", self.policy), "", ""
-        host, verdict, hits, url_hosts = found
-        expressions = prof.expressions
-        if not url_hosts and not expressions:
-            return verdict, host, rest
-        path, query = split_rest(rest) if rest else ("", "")
-        extra: list[_Match] = []
-        if url_hosts and path:
-            extra = self._lookup_urls(url_hosts, path, query)
-        if expressions:
-            target = f"{host}/{path}?{query}" if query else f"{host}/{path}"
-            for lid in expressions.matching(target):
-                extra.append(_Match(lid, "", 0))
-        if not extra:
-            return verdict, host, rest
-        return self._evaluate(prof, [*hits, *extra], active), host, rest
+        return self.refine(name, verdict, rest, active), verdict.host, rest
 
     def _evaluate(
         self, prof: _CompiledProfile, matches: list[_Match], active: tuple[bool, ...]

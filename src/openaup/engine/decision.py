@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import enum
 from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["Action", "Decision", "FilterRequest", "RuleState"]
 
@@ -40,11 +41,13 @@ class FilterRequest:
     time: datetime.datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
     """The answer and its reasons. ``category``, ``list_name`` and ``key`` are empty when no
     list matched (the profile's default applied); ``reason`` is a short machine-readable
-    code for the block page (``category``, ``deny_list``, ``no_snapshot``, ``error``...)."""
+    code for the block page (``category``, ``deny_list``, ``no_snapshot``, ``error``...).
+
+    A named tuple rather than a frozen dataclass: a helper makes one for every new host,
+    and a tuple is made several times faster; it is just as immutable."""
 
     action: Action
     profile: str

@@ -23,7 +23,14 @@ from typing import TextIO
 from openaup.engine.decision import Decision, FilterRequest
 from openaup.engine.urls import authority_host, split_authority
 
-__all__ = ["COLUMNS", "DecisionLog", "default_log_dir"]
+__all__ = [
+    "COLUMNS",
+    "DecisionLog",
+    "decision_fields",
+    "default_log_dir",
+    "format_line",
+    "format_stamp",
+]
 
 COLUMNS = (
     "time", "client_ip", "user", "profile", "host", "url", "action", "category", "rule", "tag",
@@ -66,7 +73,7 @@ _SUFFIXES: dict[int, tuple[Decision, str, str]] = {}
 _SUFFIX_CACHE = 4096
 
 
-def _decision_fields(decision: Decision) -> tuple[str, str]:
+def decision_fields(decision: Decision) -> tuple[str, str]:
     """The profile column and the text from the action column to the end of the line."""
     hit = _SUFFIXES.get(id(decision))
     if hit is not None and hit[0] is decision:
@@ -84,7 +91,7 @@ def _decision_fields(decision: Decision) -> tuple[str, str]:
 _last_second: tuple[int, str] = (-1, "")
 
 
-def _stamp(stamp: float) -> str:
+def format_stamp(stamp: float) -> str:
     """``YYYY-MM-DDTHH:MM:SS.mmmZ``; the text of the last second is kept (one tuple,
     replaced whole, so two threads never see half of it)."""
     global _last_second
@@ -112,8 +119,8 @@ def format_line(
     user = request.user or "-"
     if not (client_ip + user + url).isprintable():
         client_ip, user, url, host = _clean(client_ip), _clean(user), _clean(url), _clean(host)
-    profile, suffix = _decision_fields(decision)
-    head = f"{_stamp(stamp)}\t{client_ip}\t{user}\t{profile}"
+    profile, suffix = decision_fields(decision)
+    head = f"{format_stamp(stamp)}\t{client_ip}\t{user}\t{profile}"
     return f"{head}\t{host or '-'}\t{url or '-'}\t{suffix}"
 
 
@@ -175,6 +182,21 @@ class DecisionLog:
             return
         queued.append(line)
         if size == self._high:
+            self._wake.set()
+
+    def submit_lines(self, lines: list[str]) -> None:
+        """Queue lines already formatted as :func:`format_line` does (a helper that builds
+        them itself); never blocks. What does not fit in the queue is dropped and counted."""
+        queued = self._queue
+        size = len(queued)
+        room = self.max_queue - size
+        if room < len(lines):
+            self._drop(len(lines) - max(room, 0), "queue full: the writer cannot keep up")
+            if room <= 0:
+                return
+            lines = lines[:room]
+        queued.extend(lines)
+        if size <= self._high < size + len(lines):
             self._wake.set()
 
     def _drop(self, n: int, why: str) -> None:

@@ -47,11 +47,14 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 from urllib.parse import quote, unquote
 
-from openaup.engine.decide import HOST_CACHE_SIZE, Engine, fail_closed_decision
+from openaup.engine.decide import HOST_CACHE_SIZE, Engine, HostVerdict, fail_closed_decision
 from openaup.engine.decision import Action, Decision, FilterRequest
-from openaup.engine.log import DecisionLog, default_log_dir
+from openaup.engine.log import DecisionLog, decision_fields, default_log_dir, format_stamp
 from openaup.engine.policy import Policy, PolicyError, load_policy
 from openaup.engine.snapshot import Snapshot, SnapshotError
+from openaup.engine.urls import AUTHORITY
+
+_AUTHORITY = AUTHORITY.match
 
 __all__ = [
     "ALARM_SECONDS",
@@ -315,6 +318,9 @@ class RewriteProtocol:
 
 
 Protocol = AclProtocol | RewriteProtocol
+# What the ACL helper keeps per authority: the verdict, the answer, and the log line's text
+# from the profile to the host and from the action to the end.
+_Entry = tuple[HostVerdict, str, str, str]
 
 
 class Helper:
@@ -334,7 +340,12 @@ class Helper:
         self.alarm = alarm or holder.alarm
         self.lines = 0
         self.failures = 0
-        self._tails: dict[tuple[str, ...], bytes] = {}
+        self.cache_size = max(1, holder.cache_size)
+        self._engine: Engine | None = None
+        self._hosts: dict[str, dict[str, _Entry]] = {}
+        self._older: dict[str, dict[str, _Entry]] = {}
+        self._profile_of: dict[tuple[str, str], str] = {}
+        self._tails: dict[tuple[tuple[str, ...], str], tuple[str, str, str]] = {}
 
     def _fail(self, parsed: Parsed, reason: str) -> str:
         self.failures += 1
@@ -390,60 +401,145 @@ class Helper:
                     else f"{head}OK status=302 url={quote(self.protocol.block_url, safe='')}"
                 )
 
+    def _reset(self, engine: Engine) -> None:
+        """Forget what was kept for another snapshot."""
+        self._engine = engine
+        self._hosts = {}
+        self._older = {}
+        self._profile_of = {}
+        self._tails = {}
+
+    def _texts(self, decision: Decision) -> tuple[str, str, str] | None:
+        """The answer to an ``external_acl_type`` line without its channel (with its
+        newline), the log line's profile column and its columns from the action on; kept
+        per distinct answer (everything of a decision but its key and clause). ``None`` for
+        a decision that failed (it takes the careful path)."""
+        d = decision
+        key = (d[:6], d.tag)
+        texts = self._tails.get(key)
+        if texts is None:
+            if d.rule in _FAILED_RULES:
+                return None
+            if len(self._tails) >= TAIL_CACHE:
+                self._tails.clear()
+            profile, suffix = decision_fields(d)
+            texts = (self.protocol.answer(Parsed("", None), d, False) + "\n", profile, suffix)
+            self._tails[key] = texts
+        return texts
+
+    def _host_entry(self, engine: Engine, name: str, authority: str) -> _Entry | None:
+        """What the helper keeps per profile and authority: the verdict, its answer, the
+        log columns from the profile to the host, and the columns from the action on."""
+        verdict = engine.host_verdict(name, authority)
+        if verdict is None:
+            return None
+        texts = self._texts(verdict.decision)
+        if texts is None:
+            return None
+        tail, profile, suffix = texts
+        host = verdict.host
+        return verdict, tail, f"\t{profile}\t{host}\t{host}", suffix
+
     def answer_batch(self, lines: list[bytes]) -> bytes:
         """The answers to ``lines``, each ending with a newline.
 
-        Plain ``external_acl_type`` lines with a usable snapshot take a short path (the
-        answer text is kept per distinct answer, so a line costs little beyond its
-        decision); anything else goes through :meth:`answer_line`."""
+        Plain ``external_acl_type`` lines of a profile without schedules take a short path:
+        the verdict of each authority is kept (``--cache-size`` of them per profile) with
+        its answer text and the fixed part of its log line, so a line costs a split, a dict
+        look-up and, when the profile has URL rules or expressions there, the path's check
+        (:meth:`Engine.refine`). It gives the same answers and log lines as
+        :meth:`answer_line`, which takes everything else (escaped fields, control
+        characters, bad lines, profiles with schedules, no snapshot)."""
         engine = self.holder.engine
         if engine is None or not isinstance(self.protocol, AclProtocol):
             return "".join(self.answer_line(raw) + "\n" for raw in lines).encode("utf-8", "replace")
-        decide = engine.decide
-        profile = self.profile
-        tails = self._tails
-        answer = self.protocol.answer
-        out: list[bytes] = []
+        if engine is not self._engine:
+            self._reset(engine)
+        log = self.holder.log
+        logged: list[str] = []
+        stamp = format_stamp(time.time()) if log is not None else ""
+        hosts = self._hosts
+        fixed = self.profile
+        mapped = engine.mapped
+        default = engine.policy.default_profile
+        profile_of = self._profile_of
+        limit = self.cache_size
+        half = max(1, limit // 2)
+        refine = engine.refine
+        out: list[str] = []
         append = out.append
+        fast = 0
         for raw in lines:
-            tokens = raw.split()
-            head = b""
+            text = raw.decode("ascii", "replace") if raw.isascii() else ""
+            tokens = text.split() if len(raw) <= MAX_LINE and text.isprintable() else ()
+            head = ""
             if tokens and tokens[0].isdigit():
-                head = tokens[0] + b" "
+                head = tokens[0] + " "
                 del tokens[0]
-            if len(tokens) < 3 or tokens[2] == b"-" or len(raw) > MAX_LINE or not raw.isascii():
-                append(self.answer_line(raw).encode("utf-8", "replace") + b"\n")
+            if len(tokens) < 3:
+                append(self.answer_line(raw) + "\n")
                 continue
             ip, user, url = tokens[0], tokens[1], tokens[2]
-            try:
-                request = FilterRequest(
-                    url=unquote(url.decode()) if b"%" in url else url.decode(),
-                    client_ip="" if ip == b"-" else ip.decode(),
-                    user=""
-                    if user == b"-"
-                    else (unquote(user.decode()) if b"%" in user else user.decode()),
+            if url == "-" or "%" in url or "%" in user or "%" in ip or len(url) > 1900:
+                append(self.answer_line(raw) + "\n")
+                continue
+            name = fixed
+            if name is None:
+                if mapped:
+                    who = (user, ip)
+                    name = profile_of.get(who)
+                    if name is None:
+                        name = engine.profile_for("" if user == "-" else user,
+                                                  "" if ip == "-" else ip)  # fmt: skip
+                        if len(profile_of) >= limit:
+                            profile_of.clear()
+                        profile_of[who] = name
+                else:
+                    name = default
+            cache = hosts.get(name)
+            if cache is None:
+                if not engine.fast_profile(name):
+                    append(self.answer_line(raw) + "\n")
+                    continue
+                cache = hosts[name] = {}
+                self._older[name] = {}
+            m = _AUTHORITY(url)
+            authority = m.group(1) if m is not None else ""
+            entry = cache.get(authority)
+            if entry is None:
+                # Two generations: when the young one is full it becomes the old one, and
+                # an entry found in the old one moves back (an LRU cache, near enough,
+                # at the cost of a dict look-up).
+                entry = self._older[name].get(authority) or self._host_entry(
+                    engine, name, authority
                 )
-                if not request.url:
-                    raise ValueError("no URL")
-                decision = decide(request, profile)
-                d = decision
-                key = (d.action, d.reason, d.category, d.tag, d.profile, d.rule)
-                tail = tails.get(key)
-                if tail is None:
-                    if d.rule in _FAILED_RULES:
-                        self._failed_decision(d, raw.decode())
-                        text = answer(Parsed("", request), d, True).encode()
-                        append(head + text + b"\n")
+                if entry is None:
+                    append(self.answer_line(raw) + "\n")
+                    continue
+                if len(cache) >= half:
+                    self._older[name] = cache
+                    cache = hosts[name] = {}
+                cache[authority] = entry
+            verdict, tail, middle, suffix = entry
+            rest = url[m.end() :] if m is not None else ""
+            if not verdict.final:
+                decision = refine(name, verdict, rest)
+                if decision is not verdict.decision:
+                    refined = self._texts(decision)
+                    if refined is None:
+                        append(self.answer_line(raw) + "\n")
                         continue
-                    if len(tails) >= TAIL_CACHE:
-                        tails.clear()
-                    tail = answer(Parsed("", request), d, False).encode() + b"\n"
-                    tails[key] = tail
-                self.lines += 1
-                append(head + tail)
-            except Exception:
-                append(self.answer_line(raw).encode("utf-8", "replace") + b"\n")
-        return b"".join(out)
+                    tail, _, suffix = refined
+            fast += 1
+            append(head + tail)
+            if log is not None:
+                if "?" in rest or "#" in rest:
+                    rest = rest.split("?", 1)[0].split("#", 1)[0]
+                logged.append(f"{stamp}\t{ip}\t{user}{middle}{rest}\t{suffix}")
+        self.lines += fast
+        if logged and log is not None:
+            log.submit_lines(logged)
+        return "".join(out).encode()
 
 
 def serve(helper: Helper, stdin: BinaryIO | int, stdout: BinaryIO | int) -> int:

@@ -15,6 +15,7 @@ __all__ = [
     "AUTHORITY",
     "authority_host",
     "host_suffixes",
+    "ip_literal",
     "normalize_host",
     "normalize_path",
     "path_prefixes",
@@ -50,7 +51,7 @@ def _idna(host: str) -> str:
     return ".".join(labels)
 
 
-def _ip_literal(host: str) -> str:
+def ip_literal(host: str) -> str:
     """The canonical text of an IPv4/IPv6 literal, or ``""`` when ``host`` is not one."""
     if not host.isascii():
         return ""
@@ -94,7 +95,7 @@ def normalize_host(host: str) -> str:
     host = host.strip().lower().rstrip(".")
     if not host:
         return ""
-    ip = _ip_literal(host)
+    ip = ip_literal(host)
     if ip:
         return ip
     if host.startswith("[") or ":" in host:
@@ -131,8 +132,17 @@ def split_authority(url: str) -> tuple[str, str]:
     return m.group(1), url[m.end() :]
 
 
+# An authority that is a normalized host, with or without a port: the common case.
+_PLAIN_AUTHORITY = re.compile(
+    r"((?:[a-z0-9_-]+\.)*[a-z0-9_-]*[a-z_-][a-z0-9_-]*)(?::[0-9]*)?"
+).fullmatch
+
+
 def authority_host(authority: str) -> str:
     """The normalized host of an authority: user info and port dropped; ``""`` if unusable."""
+    plain = _PLAIN_AUTHORITY(authority)
+    if plain is not None and plain.end(1) <= _MAX_HOST:
+        return plain.group(1)
     try:
         at = authority.rfind("@")
         if at >= 0:
@@ -191,7 +201,7 @@ def host_suffixes(host: str) -> list[str]:
     IP literals have no parents. ``www.x.example.com`` gives ``www.x.example.com``,
     ``x.example.com``, ``example.com``.
     """
-    if host[0] == "[" or (host[-1].isdigit() and _ip_literal(host)):
+    if host[0] == "[" or (host[-1].isdigit() and ip_literal(host)):
         return [host]
     out = [host]
     i = host.find(".")
