@@ -46,6 +46,7 @@ from openaup.filtering.querysets import manages_filter
 __all__ = [
     "DEMO_LISTS_DIR",
     "LOCAL_FOLDER",
+    "SOURCE_FIELDS",
     "LineProblem",
     "UpdateOutcome",
     "change_source",
@@ -69,9 +70,11 @@ DEMO_LISTS_DIR = Path(__file__).resolve().parent.parent / "demo_lists"
 DEMO_SOURCE = "starter"
 UT1_DEMO_SOURCE = "ut1"
 
+#: Names that would clash with the pages' addresses (``/filter/lists/new/``).
+RESERVED_NAMES = frozenset({"new"})
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _CATEGORY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
-_FIELDS = ("kind", "url", "path", "category", "allow_list", "enabled", "update_hours")
+SOURCE_FIELDS = ("kind", "url", "path", "category", "allow_list", "enabled", "update_hours")
 MAX_LOCAL_LINES = 50_000
 
 
@@ -128,6 +131,8 @@ def _clean_source(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
             )
         elif name == LOCAL_FOLDER:
             errors["name"] = f"“{LOCAL_FOLDER}” is the folder of the lists edited here."
+        elif name in RESERVED_NAMES:
+            errors["name"] = f"“{name}” is reserved: choose another name."
         elif ListSource.objects.filter(name=name).exists():
             errors["name"] = f"A list source named “{name}” already exists."
         values["name"] = name
@@ -170,7 +175,7 @@ def create_source(
         "filter.list_source.created",
         actor=actor,
         obj=source,
-        changes={k: values[k] for k in ("name", *_FIELDS)},
+        changes={k: values[k] for k in ("name", *SOURCE_FIELDS)},
     )
     return source
 
@@ -181,17 +186,19 @@ def change_source(*, actor: Any, source: ListSource, **changes: Any) -> ListSour
     A new location forgets the download validators, so the next update fetches it whole.
     Records ``filter.list_source.changed`` with what changed."""
     _check_actor(actor)
-    unknown = set(changes) - set(_FIELDS)
+    unknown = set(changes) - set(SOURCE_FIELDS)
     if unknown:
         raise ValidationError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
     source = ListSource.objects.select_for_update().get(pk=source.pk)
-    values = {f: getattr(source, f) for f in _FIELDS}
+    values = {f: getattr(source, f) for f in SOURCE_FIELDS}
     values.update(changes)
     values = _clean_source(values, creating=False)
-    diff = {f: [getattr(source, f), values[f]] for f in _FIELDS if getattr(source, f) != values[f]}
+    diff = {
+        f: [getattr(source, f), values[f]] for f in SOURCE_FIELDS if getattr(source, f) != values[f]
+    }
     if not diff:
         return source
-    for f in _FIELDS:
+    for f in SOURCE_FIELDS:
         setattr(source, f, values[f])
     if {"url", "path", "kind", "category"} & set(diff):
         source.etag = source.last_modified = source.sha256 = ""
@@ -499,6 +506,8 @@ def save_local_list(
         errors["category"] = (
             f"“{category}” cannot be a category name: use letters, digits, '-', '_' and '.'."
         )
+    elif category in RESERVED_NAMES:
+        errors["category"] = f"“{category}” is reserved: choose another name."
     elif (
         LocalList.objects.filter(category=category)
         .exclude(pk=getattr(local_list, "pk", None))

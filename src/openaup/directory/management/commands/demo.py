@@ -80,6 +80,13 @@ class Command(BaseCommand):
             "instead of loading it.",
         )
         parser.add_argument(
+            "--lists",
+            metavar="DIR",
+            type=Path,
+            help="Filter lists in the UT1 layout (<category>/domains...) to copy in and use "
+            "instead of the demo's small starter lists.",
+        )
+        parser.add_argument(
             "--version",
             choices=["1.1", "1.2"],
             default="1.2",
@@ -109,6 +116,8 @@ class Command(BaseCommand):
         if options["if_empty"] and Person.objects.exists():
             self.stdout.write("The directory already has people: the demo district is not loaded.")
             return
+        with acting_as(actor_repr="aup demo", channel="cli"):
+            self.install_lists(options["lists"])
         self.stdout.write(f"Generating the demo district ({options['students']:,} students)...")
         district = generate(options["students"], seed=options["seed"])
         with acting_as(actor_repr="aup demo", channel="cli"):
@@ -126,6 +135,22 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write("Run `aup demo --sign-ins` to see the demo sign-ins.")
+
+    def install_lists(self, folder: Path | None) -> None:
+        """The filter's lists, in place before the demo filter is published and compiled."""
+        from django.core.exceptions import ValidationError
+
+        from openaup.filtering.services.lists import install_demo_lists
+
+        if folder is None:
+            self.stdout.write("Installing the demo's starter filter lists...")
+        else:
+            self.stdout.write(f"Copying the filter lists of {folder}...")
+        try:
+            outcome = install_demo_lists(lists_from=folder)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
+        self.stdout.write(outcome.message)
 
     def show_sign_ins(self, url: str) -> None:
         sign_ins = demo_sign_ins()
