@@ -469,6 +469,14 @@ class Helper:
         out: list[str] = []
         append = out.append
         fast = 0
+
+        def careful(raw: bytes) -> str:
+            # the log keeps the order of the lines: what the short path queued goes first
+            if logged and log is not None:
+                log.submit_lines(logged)
+                logged.clear()
+            return self.answer_line(raw) + "\n"
+
         for raw in lines:
             text = raw.decode("ascii", "replace") if raw.isascii() else ""
             tokens = text.split() if len(raw) <= MAX_LINE and text.isprintable() else ()
@@ -477,11 +485,11 @@ class Helper:
                 head = tokens[0] + " "
                 del tokens[0]
             if len(tokens) < 3:
-                append(self.answer_line(raw) + "\n")
+                append(careful(raw))
                 continue
             ip, user, url = tokens[0], tokens[1], tokens[2]
             if url == "-" or "%" in url or "%" in user or "%" in ip or len(url) > 1900:
-                append(self.answer_line(raw) + "\n")
+                append(careful(raw))
                 continue
             name = fixed
             if name is None:
@@ -499,7 +507,7 @@ class Helper:
             cache = hosts.get(name)
             if cache is None:
                 if not engine.fast_profile(name):
-                    append(self.answer_line(raw) + "\n")
+                    append(careful(raw))
                     continue
                 cache = hosts[name] = {}
                 self._older[name] = {}
@@ -514,7 +522,7 @@ class Helper:
                     engine, name, authority
                 )
                 if entry is None:
-                    append(self.answer_line(raw) + "\n")
+                    append(careful(raw))
                     continue
                 if len(cache) >= half:
                     self._older[name] = cache
@@ -527,7 +535,7 @@ class Helper:
                 if decision is not verdict.decision:
                     refined = self._texts(decision)
                     if refined is None:
-                        append(self.answer_line(raw) + "\n")
+                        append(careful(raw))
                         continue
                     tail, _, suffix = refined
             fast += 1
