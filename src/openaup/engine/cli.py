@@ -8,6 +8,7 @@ and returning the exit status.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -18,6 +19,7 @@ from openaup.engine.decide import Engine
 from openaup.engine.decision import FilterRequest
 from openaup.engine.lists import ListError
 from openaup.engine.policy import DEFAULT_POLICY, PolicyError, load_policy
+from openaup.engine.rpz import DEFAULT_ORIGIN, RpzError, build_rpz, write_rpz
 from openaup.engine.snapshot import Snapshot, SnapshotError
 from openaup.engine.squid import add_squid_acl, add_squid_rewrite
 
@@ -120,12 +122,58 @@ def add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=_check)
 
 
+def _rpz(args: argparse.Namespace) -> int:
+    at = None
+    if args.at:
+        try:
+            at = datetime.datetime.fromisoformat(args.at)
+        except ValueError:
+            sys.stderr.write(
+                f"aup filter rpz: --at {args.at!r} is not a date and time "
+                "(e.g. 2026-09-01T10:00-06:00)\n"
+            )
+            return 2
+    try:
+        policy = load_policy(args.policy)
+        if args.out is None:
+            text, report = build_rpz(args.lists, policy, args.profile, origin=args.origin, at=at)
+            sys.stdout.write(text)
+        else:
+            report = write_rpz(args.lists, policy, args.profile, args.out, args.origin, at=at)
+    except (PolicyError, RpzError) as exc:
+        sys.stderr.write(f"aup filter rpz: {exc}\n")
+        return 2
+    for note in report.notes():
+        sys.stderr.write(f"warning: {note}\n")
+    (sys.stderr if args.out is None else sys.stdout).write(report.summary() + "\n")
+    return 0
+
+
+def add_rpz(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "rpz", help="write a DNS Response Policy Zone for one profile (BIND, Unbound, PowerDNS)"
+    )
+    p.add_argument("--lists", nargs="+", required=True, type=Path, metavar="DIR",
+                   help="list folders, as for compile")  # fmt: skip
+    p.add_argument("--policy", type=Path, default=None,
+                   help="policy file (TOML); default: the built-in default policy")  # fmt: skip
+    p.add_argument("--profile", required=True, help="the profile the zone is for")
+    p.add_argument("--origin", default=DEFAULT_ORIGIN,
+                   help=f"the zone's name (default {DEFAULT_ORIGIN})")  # fmt: skip
+    p.add_argument("--out", type=Path, default=None,
+                   help="zone file to write atomically; default: standard output")  # fmt: skip
+    p.add_argument("--at", default="",
+                   help="take scheduled rules as at this date and time (default: now)")  # fmt: skip
+    p.set_defaults(handler=_rpz)
+
+
 COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     add_policy_template,
     add_compile,
     add_check,
     add_squid_acl,
     add_squid_rewrite,
+    add_rpz,
 ]
 
 
