@@ -165,7 +165,7 @@ class UnblockRequestViewSet(ScopedReadOnlyViewSet):
 
     @extend_schema(request=ApproveSerializer, responses={200: UnblockRequestSerializer})
     @action(detail=True, methods=["post"])
-    def approve(self, request: Request, pk: str | None = None) -> Response:
+    def approve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         def decide(obj: UnblockRequest, data: dict[str, Any]) -> None:
             services.approve_unblock_request(
                 actor=request.user,
@@ -182,7 +182,7 @@ class UnblockRequestViewSet(ScopedReadOnlyViewSet):
 
     @extend_schema(request=DenySerializer, responses={200: UnblockRequestSerializer})
     @action(detail=True, methods=["post"])
-    def deny(self, request: Request, pk: str | None = None) -> Response:
+    def deny(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         def decide(obj: UnblockRequest, data: dict[str, Any]) -> None:
             services.deny_unblock_request(
                 actor=request.user, unblock_request=obj, note=data["note"]
@@ -237,7 +237,7 @@ class OverrideViewSet(
 
     @extend_schema(request=None, responses={200: OverrideSerializer})
     @action(detail=True, methods=["post"])
-    def revoke(self, request: Request, pk: str | None = None) -> Response:
+    def revoke(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         override = cast(Override, self.get_object())
         try:
             services.revoke_override(actor=request.user, override=override)

@@ -619,6 +619,8 @@ def _make_override(
             },
             code="locked",
         )
+    if scope == OverrideScope.SECTION and section is not None:
+        school = section.school  # so that the school's principal sees and may end it
     override = Override.objects.create(
         action=action,
         host=target,

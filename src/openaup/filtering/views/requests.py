@@ -57,7 +57,7 @@ DURATION_CHOICES = [
 
 
 class ApproveForm(forms.Form):
-    scope = forms.ChoiceField(label=gettext_lazy("Unblock for"), choices=())
+    scope = forms.ChoiceField(label=gettext_lazy("Unblock for"), choices=(), required=False)
     section = forms.ModelChoiceField(
         label=gettext_lazy("Section"), queryset=Section.objects.none(), required=False
     )
