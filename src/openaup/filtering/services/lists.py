@@ -76,6 +76,7 @@ _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _CATEGORY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 SOURCE_FIELDS = ("kind", "url", "path", "category", "allow_list", "enabled", "update_hours")
 MAX_LOCAL_LINES = 50_000
+_HOSTS_ADDRESSES = frozenset({"0.0.0.0", "127.0.0.1", "::", "::1"})
 
 
 def _check_actor(actor: Any) -> None:
@@ -447,11 +448,13 @@ def check_local_lines(text: str) -> tuple[list[str], list[LineProblem]]:
         if host:
             entries.append(host)
         elif host == "":
-            why = (
-                "has more than one name after the address (one per line)"
-                if len(line.split()) > 2
-                else "is not a domain name"
-            )
+            parts = line.split()
+            if len(parts) > 2 and parts[0] in _HOSTS_ADDRESSES:
+                why = "has more than one name after the address (one per line)"
+            elif len(parts) > 1:
+                why = "is not a domain name (one domain, URL prefix or hosts line per line)"
+            else:
+                why = "is not a domain name"
             problems.append(LineProblem(number, shown, why))
     if len(entries) > MAX_LOCAL_LINES:
         problems.append(
