@@ -149,12 +149,13 @@ def test_ingest_of_a_folder_that_does_not_exist_is_refused(db: None, tmp_path: P
         call_command("monitor", "ingest", "--dir", str(tmp_path / "missing"))
 
 
-SQUID_LOG = """\
-1795694400.123     45 10.20.4.5 TCP_MISS/200 5120 GET http://news.example/a?b=c - HIER_DIRECT/192.0.2.1 text/html
-1795694401.000      0 10.20.4.5 TCP_DENIED/403 3900 CONNECT casino.example:443 dee.b HIER_NONE/- text/html
-this is not a squid line
-"""
-
+SQUID_LOG = (
+    "1795694400.123     45 10.20.4.5 TCP_MISS/200 5120 GET http://news.example/a?b=c - "
+    "HIER_DIRECT/192.0.2.1 text/html\n"
+    "1795694401.000      0 10.20.4.5 TCP_DENIED/403 3900 CONNECT casino.example:443 dee.b "
+    "HIER_NONE/- text/html\n"
+    "this is not a squid line\n"
+)
 
 def test_squid_access_logs_are_imported_once_and_marked(
     people: World, tmp_path: Path, monitor_dir: Path
