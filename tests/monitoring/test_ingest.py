@@ -157,6 +157,7 @@ SQUID_LOG = (
     "this is not a squid line\n"
 )
 
+
 def test_squid_access_logs_are_imported_once_and_marked(
     people: World, tmp_path: Path, monitor_dir: Path
 ) -> None:

@@ -110,6 +110,7 @@ class ReportView(SignedInView):
         form = ReportForm(request.GET or None, schools=schools, district=ids is None)
         context = self.get_context_data(form=form, investigator=investigates(request.user))
         context["timelines"] = bool(timeline_schools(request.user))
+        context["days"] = 7
         if request.GET and not form.is_valid():
             return self.render_to_response(context, status=400)
         data = form.cleaned_data if request.GET else {}
