@@ -106,6 +106,8 @@ YOUTUBE_NAMES: tuple[str, ...] = (
 
 _BLOCKING = frozenset({STATE_RANK[RuleState.LOCKED_BLOCK], STATE_RANK[RuleState.BLOCK]})
 _LABEL = re.compile(r"[a-z0-9_-]{1,63}")
+_NAME = re.compile(r"(?:[a-z0-9_-]{1,63}\.)*[a-z0-9_-]{1,63}").fullmatch
+_IPV4 = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+").fullmatch
 _MAX_WIRE = 255
 
 
@@ -259,7 +261,7 @@ def _collect(
             report.lists += 1
             if source.kind == "domains":
                 raw, content = read_domains(source.path)
-                entries = [entry.decode() for entry in raw]
+                entries = b"\n".join(raw).decode().split("\n") if raw else []
             else:
                 content = read_list(source)
                 if source.kind == "expressions":
@@ -276,14 +278,6 @@ def _collect(
             names.add(rank, entries)
     report.unknown_categories = sorted(set(by_category) - found)
     return names
-
-
-def _valid(name: str, origin_octets: int) -> bool:
-    # wire length of "*.<name>.<origin>": the text's length plus one (each label's length
-    # octet takes the place of a dot; the root adds one)
-    if len(name) + origin_octets + 4 > _MAX_WIRE:
-        return False
-    return all(_LABEL.fullmatch(label) for label in name.split("."))
 
 
 def build_rpz(
@@ -334,20 +328,36 @@ def build_rpz(
             return inherited, inherited
         return (own if inherited is None or own < inherited else inherited), inherited
 
+    # the longest name that fits: the wire length of "*.<name>.<origin>" is its text's
+    # length plus one (each label's length octet takes the place of a dot; the root adds one)
+    longest = _MAX_WIRE - 4 - origin_octets
+    name_ok = _NAME
+    # single-label keys (a policy's "intranet") are rare: look TLDs up only when there are
+    tlds = any("." not in name for name in ranks)
     for name, own in ranks.items():
-        if name[0] == "[" or (name[-1].isdigit() and ip_literal(name)):
-            report.ip_literals += 1
+        if len(name) > longest or not name_ok(name) or (name[-1].isdigit() and _IPV4(name)):
+            if name[0] == "[" or ip_literal(name):
+                report.ip_literals += 1
+            else:
+                report.invalid_names += 1
             continue
-        if not _valid(name, origin_octets):
-            report.invalid_names += 1
-            continue
-        if "." in name:
-            _, inherited = effective(name)
+        # the strongest rank among the listed parent domains (the hot loop, inlined)
+        inherited: int | None = None
+        i = name.find(".")
+        while i >= 0:
+            j = name.find(".", i + 1)
+            if j < 0 and not tlds:
+                break
+            rank = get(name[i + 1 :])
+            if rank is not None and (inherited is None or rank < inherited):
+                inherited = rank
+            i = j
+        if inherited is None:
+            blocked = own in blocking
+            context = default_blocked
         else:
-            inherited = None
-        final = own if inherited is None or own < inherited else inherited
-        blocked = final in blocking
-        context = (inherited in blocking) if inherited is not None else default_blocked
+            blocked = (own if own < inherited else inherited) in blocking
+            context = inherited in blocking
         if blocked == context:
             report.covered += 1
             continue
