@@ -51,3 +51,31 @@ def test_expression_set_finds_every_matching_list() -> None:
     assert group.matching("ads.example/banner/x.gif") == [1]
     assert group.matching("1.2.3.4/search?q=12") == [0, 5]  # [0-9]+ has no literal: always runs
     assert group.matching("x.sexe.fr/") == [4]
+
+
+REST = st.text(alphabet="/?#%\\&=.aAbBeEnNrRsSt0123456789", max_size=24)
+PROBE_LITERALS = ["/banner/", "/search?q=", "adverts/", "t/?", "/b", "b/", "a/b", "e.", "?q"]
+
+
+@given(rest=REST, host=st.sampled_from(["x.example", "banner.example", "10.1.2.3"]))
+def test_the_probe_holds_every_literal_of_the_normalized_url(rest: str, host: str) -> None:
+    from openaup.engine.decide import expression_probe
+    from openaup.engine.urls import split_rest
+
+    path, query = split_rest(rest) if rest else ("", "")
+    target = f"{host}/{path}?{query}" if query else f"{host}/{path}"
+    probe = expression_probe(host, rest)
+    if probe:
+        for lit in PROBE_LITERALS:
+            if lit in target:
+                assert lit in probe, (rest, target, probe)
+
+
+@pytest.mark.parametrize("count", [3, 40])
+def test_may_match_answers_as_the_literals_do(count: int) -> None:
+    words = [f"/w{n:02d}x/" for n in range(count)]
+    exprs = ExpressionSet(tuple(compile_expression(0, re.escape(w) + "[0-9]") for w in words))
+    assert exprs.may_match(f"host{words[-1]}")
+    assert not exprs.may_match("host/nothing/")
+    always = ExpressionSet((compile_expression(0, "[0-9]+"),))
+    assert always.may_match("host/nothing/")  # no literal to look for: always run

@@ -38,7 +38,13 @@ from openaup.engine.urls import (
 if TYPE_CHECKING:
     from openaup.engine.log import DecisionLog
 
-__all__ = ["Engine", "HostVerdict", "fail_closed_decision", "tune_for_helper"]
+__all__ = [
+    "Engine",
+    "HostVerdict",
+    "expression_probe",
+    "fail_closed_decision",
+    "tune_for_helper",
+]
 
 # Verdicts kept per process (profile, authority): about 500 bytes each, 4 MB in all.
 HOST_CACHE_SIZE = 8192
@@ -60,6 +66,22 @@ def tune_for_helper() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
+
+
+def expression_probe(host: str, rest: str) -> str:
+    """A text that holds every run of characters of the normalized ``host/path?query``
+    that expressions search (:meth:`Engine.refine`), made without normalizing: ``""`` when
+    ``rest`` is not plain enough to say.
+
+    A plain rest (it starts with ``/``; no escapes, no backslash, no doubled slash, no
+    slash before the query) normalizes to a prefix of itself in lower case: dropping the
+    fragment and a trailing slash only cuts the end. So a literal that is not in the probe
+    is not in the normalized URL either, and an expression that needs it cannot match."""
+    if not rest:
+        return host + "/"
+    if rest[0] == "/" and not ("%" in rest or "\\" in rest or "//" in rest or "/?" in rest):
+        return host + rest.lower()
+    return ""
 
 
 def fail_closed_decision(profile: str, reason: str, policy: Policy | None = None) -> Decision:
@@ -328,6 +350,11 @@ class Engine:
             return verdict.decision
         prof = self._profiles[name]
         host = verdict.host
+        if not verdict.url_hosts:
+            # only expressions can change the verdict
+            probe = expression_probe(host, rest)
+            if probe and not prof.expressions.may_match(probe):
+                return verdict.decision
         path, query = split_rest(rest) if rest else ("", "")
         extra: list[_Match] = []
         if verdict.url_hosts and path:

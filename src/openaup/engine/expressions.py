@@ -21,6 +21,8 @@ _c: Any = importlib.import_module("re._constants")
 __all__ = ["Expression", "ExpressionSet", "compile_expression", "required_literals"]
 
 _MIN_LITERAL = 3
+# Up to this many pre-check literals are looked for one by one.
+_FEW_LITERALS = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,15 +93,27 @@ class ExpressionSet:
     literal at once (one pattern of all of them), so a URL that contains none costs one
     search; expressions without literals always run."""
 
-    __slots__ = ("always", "any_literal", "expressions")
+    __slots__ = ("always", "any_literal", "expressions", "literals")
 
     def __init__(self, expressions: tuple[Expression, ...]) -> None:
         self.expressions = expressions
         self.always = tuple(e for e in expressions if e.literals is None)
         literals = sorted({lit for e in expressions for lit in e.literals or ()})
+        self.literals = tuple(literals)
         self.any_literal = (
             re.compile("|".join(re.escape(lit) for lit in literals)) if literals else None
         )
+
+    def may_match(self, text: str) -> bool:
+        """Whether some expression could match a target of which ``text`` holds every
+        character run (see :meth:`Engine.refine`): false only when every expression has
+        literals and none of them is in ``text``."""
+        if self.always:
+            return True
+        if len(self.literals) <= _FEW_LITERALS:
+            # a few substring searches beat one alternation of the regular-expression engine
+            return any(map(text.__contains__, self.literals))
+        return self.any_literal is not None and self.any_literal.search(text) is not None
 
     def __bool__(self) -> bool:
         return bool(self.expressions)
