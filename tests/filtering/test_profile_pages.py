@@ -121,3 +121,51 @@ def test_a_minor_profile_cannot_fail_open(tech_staff: Any, demo_filter: PolicyRe
     assert response.status_code == 400
     assert "cannot fail open" in str(response.context["form"].errors["fail_open"])
     assert not FilterProfile.objects.get(name="middle").fail_open
+
+
+@pytest.mark.parametrize("name", ["filtering:profile-list", "filtering:category-list"])
+def test_list_pages_do_not_grow_queries_with_rows(
+    tech_staff: Any, demo_filter: PolicyRevision, name: str, django_assert_max_num_queries: Any
+) -> None:
+    from tests.filtering.factories import CategoryFactory, FilterProfileFactory, ProfileRuleFactory
+
+    client = signed_in(tech_staff)
+    client.get(reverse(name))
+    for n in range(5):
+        profile = FilterProfileFactory(name=f"extra{n}", minor=False)
+        ProfileRuleFactory(profile=profile, categories=["games"])
+        CategoryFactory(name=f"extra-category{n}")
+    with django_assert_max_num_queries(20):
+        assert client.get(reverse(name)).status_code == 200
+
+
+def test_categories_schedules_and_exceptions_from_the_pages(
+    tech_staff: Any, world: Any, demo_filter: PolicyRevision
+) -> None:
+    from openaup.filtering.models import Category, FilterSchedule, ProfileAssignment
+
+    client = signed_in(tech_staff)
+    url = reverse("filtering:category-edit", kwargs={"name": "games"})
+    assert client.post(url, {"tag": "Games!", "clause": ""}).status_code == 400
+    assert client.post(url, {"tag": "gaming", "clause": ""}).status_code == 302
+    assert Category.objects.get(name="games").tag == "gaming"
+    schedules = reverse("filtering:schedule-list")
+    response = client.post(
+        schedules,
+        {"name": "school_hours", "school": world.school_b.pk, "days": ["mon", "fri"],
+         "start": "08:30", "end": "15:00"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    own = FilterSchedule.objects.get(name="school_hours", school=world.school_b)
+    assert own.days == ["mon", "fri"]
+    world.student_b1.username = "dee"
+    world.student_b1.save()
+    assignments = reverse("filtering:assignment-list")
+    data = {"kind": "person", "profile": FilterProfile.objects.get(name="restricted").pk,
+            "person": "dee", "reason": ""}  # fmt: skip
+    response = client.post(assignments, data)
+    assert response.status_code == 400
+    assert "why" in str(response.context["form"].errors["reason"])
+    response = client.post(assignments, {**data, "reason": "Principal's decision"})
+    assert response.status_code == 302
+    assert ProfileAssignment.objects.get(person=world.student_b1).profile.name == "restricted"
