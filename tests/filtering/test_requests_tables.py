@@ -105,3 +105,42 @@ def test_an_override_that_reaches_nobody_is_left_out(named: Any) -> None:
 def test_the_database_refuses_an_end_before_the_start(named: Any) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         _override(scope="district", starts_at=NOW, ends_at=NOW - HOUR)
+
+
+def test_republishing_keeps_the_live_text_and_swaps_the_overrides(
+    named: Any, tech_staff: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.utils import timezone
+
+    from openaup.engine.policy import DEFAULT_POLICY, parse_policy
+    from openaup.filtering.models import FilterProfile, PolicyRevision
+    from openaup.filtering.services.requests import create_override, with_overrides
+
+    live = PolicyRevision.objects.create(
+        number=1,
+        toml=with_overrides(DEFAULT_POLICY, NOW),
+        sha256="x",
+        status="live",
+        published_at=timezone.now(),
+    )
+    # A draft nobody has published must not go live with a teacher's override.
+    FilterProfile.objects.create(name="draft-profile")
+    with django_capture_on_commit_callbacks(execute=True):
+        override = create_override(
+            actor=tech_staff,
+            action="allow",
+            host="maps.example",
+            scope="section",
+            section=named.section_a,
+            duration="lesson",
+        )
+    revision = PolicyRevision.objects.exclude(pk=live.pk).get()
+    assert revision.toml.startswith(DEFAULT_POLICY.rstrip())
+    assert "draft-profile" not in revision.toml
+    policy = parse_policy(revision.toml, origin="republished")
+    (parsed,) = policy.overrides
+    assert parsed.id == f"ov-{override.pk}"
+    assert parsed.users == {"ava.s", "ben.s"}
+    assert parsed.ends == override.ends_at
+    # Published again after the override ends: the table is gone.
+    assert "\n[[overrides]]\n" not in with_overrides(revision.toml, override.ends_at)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import json
 import logging
 import os
 import secrets
@@ -77,6 +78,7 @@ __all__ = [
     "revoke_override",
     "school_day_end",
     "verify_block_token",
+    "with_overrides",
 ]
 
 logger = logging.getLogger("openaup.filtering")
@@ -776,18 +778,43 @@ def _after_commit_republish(note: str) -> None:
 
 
 def _republish(note: str) -> None:
-    """Publish the policy again with the current overrides (the policy writer calls
-    :func:`override_tables`)."""
-    from openaup.filtering.services import publishing
+    """Publish the live policy again with the current overrides (after the commit that
+    changed them). The live revision's own text is kept, so that drafts of the profiles
+    that nobody has published yet do not go live with a teacher's override; before
+    anything is published, the first publication carries the overrides."""
+    from openaup.filtering.models import PolicyRevision
+    from openaup.filtering.services.publishing import publish_policy
 
-    publish = getattr(publishing, "publish_policy", None)
-    if publish is None:
-        logger.warning("overrides changed (%s) but publishing is not available yet", note)
+    live = PolicyRevision.objects.live().first()
+    if live is None:
         return
     try:
-        publish(actor=None, note=note)
+        publish_policy(
+            actor=None,
+            note=note,
+            confirm_reason=live.confirmed_reason,
+            _toml=with_overrides(live.toml, timezone.now()),
+        )
     except Exception:
         logger.exception("could not republish the filter policy after: %s", note)
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(item) for item in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def with_overrides(policy_text: str, now: datetime.datetime) -> str:
+    """``policy_text`` (a policy written by the web app) with its ``[[overrides]]`` tables
+    replaced by the current ones (:func:`override_tables`)."""
+    head = policy_text.split("\n[[overrides]]\n", 1)[0].rstrip() + "\n"
+    for table in override_tables(now):
+        head += "\n[[overrides]]\n"
+        head += "".join(f"{key} = {_toml(value)}\n" for key, value in table.items())
+    return head
 
 
 # -- the engine's tables -----------------------------------------------------------------
