@@ -65,9 +65,9 @@ def test_tech_staff_change_a_profile_add_a_rule_and_publish(
     tech_staff: Any, demo_filter: PolicyRevision, django_capture_on_commit_callbacks: Any
 ) -> None:
     client = api(tech_staff)
-    response = client.patch("/api/filter-profiles/middle/", {"youtube": "strict"}, format="json")
+    response = client.patch("/api/filter-profiles/middle/", {"youtube": "off"}, format="json")
     assert response.status_code == 200
-    assert response.json()["youtube"] == "strict"
+    assert response.json()["youtube"] == "off"
     response = client.post(
         "/api/filter-rules/",
         {
@@ -86,7 +86,7 @@ def test_tech_staff_change_a_profile_add_a_rule_and_publish(
         )
     assert response.status_code == 201
     assert response.json()["number"] == 2
-    assert 'youtube = "strict"' in response.json()["toml"]
+    assert 'youtube = "off"' in response.json()["toml"]
 
 
 def test_bad_input_is_a_400_naming_the_field(tech_staff: Any, demo_filter: PolicyRevision) -> None:

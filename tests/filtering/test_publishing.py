@@ -243,7 +243,7 @@ def test_rolling_back_publishes_the_old_policy_and_settings(
     profiles.save_rule(
         actor=tech_staff, profile=middle(), name="extra", state="block", hosts=["a.example"]
     )
-    profiles.save_profile(actor=tech_staff, profile=middle(), youtube="strict")
+    profiles.save_profile(actor=tech_staff, profile=middle(), youtube="off")
     second = publishing.publish_policy(actor=tech_staff, note="extra", sync=True)
     assert decide("http://a.example/", profile="middle").action == "block"
     third = publishing.rollback_to(actor=tech_staff, revision=demo_filter, sync=True)
@@ -254,7 +254,7 @@ def test_rolling_back_publishes_the_old_policy_and_settings(
     second.refresh_from_db()
     assert second.status == "superseded"
     assert not middle().rules.filter(name="extra").exists()
-    assert middle().youtube == "moderate"
+    assert middle().youtube == "strict"
     assert decide("http://a.example/", profile="middle").action == "allow"
     # The next publication does not undo the rollback.
     assert publishing.build_policy() == demo_filter.toml

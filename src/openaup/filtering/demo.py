@@ -75,12 +75,8 @@ def load_demo_filter(*, actor: Any = None) -> PolicyRevision | None:
             description=spec.description,
             minor=spec.minor,
             default_action=spec.default,
-            safesearch=spec.minor,
-            youtube=YouTubeMode.STRICT
-            if name == "elementary"
-            else YouTubeMode.MODERATE
-            if spec.minor
-            else YouTubeMode.OFF,
+            safesearch=spec.safesearch,
+            youtube=spec.youtube,
             position=position,
         )
         for rule in spec.rules:

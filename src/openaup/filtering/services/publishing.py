@@ -28,7 +28,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -252,12 +252,8 @@ def people_profiles() -> dict[str, str]:
 def build_policy(now: datetime.datetime | None = None) -> str:
     """The engine's policy (TOML) from the settings rows, the directory and the current
     overrides. The default profile is ``guest`` when it exists, else the first profile."""
-    from openaup.filtering.services import requests
+    from openaup.filtering.services.requests import override_tables
 
-    # The timed overrides' tables come from the requests module (unblock requests).
-    override_tables: Callable[[datetime.datetime], list[dict[str, Any]]] = getattr(
-        requests, "override_tables", lambda now: []
-    )
     now = now or timezone.now()
     profiles = {p.name: p for p in FilterProfile.objects.order_by("position", "name")}
     rules, schedules, district, variants, variant_specs = _variants_full(profiles)
@@ -485,6 +481,17 @@ def _restore_settings(data: dict[str, Any]) -> None:
 # -- publishing -------------------------------------------------------------------------------
 
 
+def _settings_for(toml: str | None, rollback_of: PolicyRevision | None) -> dict[str, Any]:
+    """The settings a revision publishes: the rows, for a draft; the earlier revision's, for
+    a rollback; the live revision's, for its policy published again (with new overrides)."""
+    if toml is None:
+        return settings_snapshot()
+    if rollback_of is not None:
+        return rollback_of.settings
+    live = PolicyRevision.objects.live().first()
+    return live.settings if live is not None else settings_snapshot()
+
+
 def _write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -522,8 +529,9 @@ def publish_policy(
     """Publish the draft: check it with the engine, refuse a minors' profile that blocks
     nothing unless ``confirm_reason`` says why, record a revision (``compiling``) with the
     settings it publishes, and after the commit write ``policy.toml`` and compile (in the
-    worker; with ``sync``, at once, before returning). Records ``filter.policy.published`` (with the
-    confirmation reason, if any)."""
+    worker; with ``sync``, at once, before returning). Records ``filter.policy.published``
+    (with the confirmation reason, if any). ``_toml`` publishes a given policy text instead
+    of the draft (a rollback; the live policy again with new overrides)."""
     _check_actor(actor)
     text = build_policy() if _toml is None else _toml
     policy = check_policy(text)
@@ -548,7 +556,7 @@ def publish_policy(
         published_by=actor if actor is not None and actor.is_authenticated else None,
         rollback_of=_rollback_of,
         confirmed_reason=confirm_reason[:500] if empty else "",
-        settings=settings_snapshot(),
+        settings=_settings_for(_toml, _rollback_of),
     )
     record(
         "filter.policy.published",
