@@ -303,3 +303,31 @@ def test_schedules_must_be_sensible(tech_staff: Any, world: Any) -> None:
             start=datetime.time(8),
             end=datetime.time(9),
         )
+
+
+def test_students_past_due_who_have_not_signed_get_the_restricted_profile(
+    demo_filter: PolicyRevision, world: Any
+) -> None:
+    from django.utils import timezone
+
+    from openaup.policies.services.campaigns import overdue_restriction_applies
+    from tests.policies.factories import CampaignMemberFactory, SigningCampaignFactory
+
+    campaign = SigningCampaignFactory(
+        overdue_action="restrict", due_on=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    world.student_a1.username = "ava"
+    world.student_a1.save()
+    world.student_a2.username = "ben"
+    world.student_a2.save()
+    CampaignMemberFactory(campaign=campaign, person=world.student_a1)
+    CampaignMemberFactory(campaign=campaign, person=world.student_a2, status="signed")
+    assert overdue_restriction_applies(world.student_a1)
+    assert not overdue_restriction_applies(world.student_a2)
+    users = parse_policy(publishing.build_policy()).users
+    assert users["ava"] == "restricted"
+    assert users["ben"] == "elementary"
+    # A campaign that only reports restricts nobody.
+    campaign.overdue_action = "report"
+    campaign.save()
+    assert parse_policy(publishing.build_policy()).users["ava"] == "elementary"
