@@ -118,7 +118,7 @@ def test_the_short_path_is_taken(runs: tuple[_Run, _Run]) -> None:
     ]
     short.helper.answer_batch(plain)
     kept = {name: set(cache) for name, cache in short.helper._hosts.items()}
-    assert kept == {"guest": {"example.org", "user:pw@games.example", "games.example:443"}}
+    assert kept == {"guest": {"example.org", "user:pw@games.example", "games.example"}}
 
 
 def test_a_new_snapshot_forgets_what_was_kept(

@@ -76,6 +76,8 @@ TAIL_CACHE = 1 << 16
 HELPER_CACHE_SIZE = HOST_CACHE_SIZE
 _FAILED_RULES = frozenset({"fail_closed", "fail_open"})
 MAX_LINE = 1 << 16
+# Longer lines go the careful way (the log keeps the first 2,000 characters of a URL).
+_SHORT_LINE = 1900
 
 
 class Alarm:
@@ -479,7 +481,9 @@ class Helper:
 
         for raw in lines:
             text = raw.decode("ascii", "replace") if raw.isascii() else ""
-            tokens = text.split() if len(raw) <= MAX_LINE and text.isprintable() else ()
+            # escaped fields, control characters and very long lines take the careful path
+            plain = len(raw) <= _SHORT_LINE and "%" not in text and text.isprintable()
+            tokens = text.split() if plain else ()
             head = ""
             if tokens and tokens[0].isdigit():
                 head = tokens[0] + " "
@@ -488,7 +492,7 @@ class Helper:
                 append(careful(raw))
                 continue
             ip, user, url = tokens[0], tokens[1], tokens[2]
-            if url == "-" or "%" in url or "%" in user or "%" in ip or len(url) > 1900:
+            if url == "-":
                 append(careful(raw))
                 continue
             name = fixed
@@ -513,6 +517,8 @@ class Helper:
                 self._older[name] = {}
             m = _AUTHORITY(url)
             authority = m.group(1) if m is not None else ""
+            if authority[-4:] == ":443" and authority.count(":") == 1:
+                authority = authority[:-4]  # the same host as HTTP and CONNECT: one entry
             entry = cache.get(authority)
             if entry is None:
                 # Two generations: when the young one is full it becomes the old one, and
