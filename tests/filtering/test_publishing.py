@@ -331,3 +331,22 @@ def test_students_past_due_who_have_not_signed_get_the_restricted_profile(
     campaign.overdue_action = "report"
     campaign.save()
     assert parse_policy(publishing.build_policy()).users["ava"] == "elementary"
+
+
+def test_people_refresh_publishes_only_the_users_table(
+    demo_filter: PolicyRevision, world: Any, tech_staff: Any
+) -> None:
+    assert publishing.refresh_people(sync=True) is None  # nothing changed
+    profiles.save_rule(
+        actor=tech_staff, profile=middle(), name="draft-only", state="block", hosts=["d.example"]
+    )
+    world.student_b1.username = "dee"
+    world.student_b1.save()
+    revision = publishing.refresh_people(sync=True)
+    assert revision is not None
+    assert revision.status == "live"
+    policy = parse_policy(revision.toml)
+    assert policy.users["dee"] == "high"
+    assert "draft-only" not in revision.toml  # the draft rule stays a draft
+    assert revision.settings == demo_filter.settings
+    assert publishing.refresh_people(sync=True) is None

@@ -9,7 +9,13 @@ from openaup.core.context import acting_as
 from openaup.filtering.models import PolicyRevision
 from openaup.filtering.services import publishing
 
-__all__ = ["compile_policy", "expire_overrides", "update_due_list_sources", "update_list_source"]
+__all__ = [
+    "compile_policy",
+    "expire_overrides",
+    "refresh_people_profiles",
+    "update_due_list_sources",
+    "update_list_source",
+]
 
 
 @task()
@@ -65,3 +71,12 @@ def expire_overrides(period: str = "") -> dict[str, object]:
     with acting_as(actor_repr="override expiry", channel="job"):
         ended = expire()
     return {"ended": ended}
+
+
+@task()
+def refresh_people_profiles(period: str = "") -> dict[str, object]:
+    """Publish the live policy again when people's profiles have changed (``period``, the
+    quarter hour it runs for, lets the scheduler enqueue it once per interval)."""
+    with acting_as(actor_repr="filter people refresh", channel="job"):
+        revision = publishing.refresh_people()
+    return {"published": revision.number if revision is not None else None}

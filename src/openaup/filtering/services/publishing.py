@@ -26,6 +26,7 @@ import difflib
 import hashlib
 import json
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterable
@@ -67,8 +68,10 @@ __all__ = [
     "people_profiles",
     "publish_policy",
     "recompile_live",
+    "refresh_people",
     "rollback_to",
     "settings_snapshot",
+    "with_people",
 ]
 
 _BLOCKING = (RuleState.LOCKED_BLOCK, RuleState.BLOCK)
@@ -630,6 +633,44 @@ def recompile_live(*, actor: Any, reason: str, sync: bool = False) -> PolicyRevi
     else:
         transaction.on_commit(lambda: _enqueue(live.pk, sync=False))
     return live
+
+
+_USERS_TABLE = re.compile(r"^\[users\]\n(?:.*\n)*?\n(?=\[networks\])", re.MULTILINE)
+
+
+def with_people(policy_text: str) -> str:
+    """``policy_text`` (a policy written by the web app) with its ``[users]`` table as the
+    directory, the exceptions and the signing campaigns map people now; user names whose
+    profile the policy does not have are left out."""
+    known = parse_policy(policy_text).profiles
+    mapping = sorted((u, p) for u, p in people_profiles().items() if p in known)
+    table = "[users]\n" + "".join(f"{_q(u)} = {_q(p)}\n" for u, p in mapping) + "\n"
+    return _USERS_TABLE.sub(lambda _match: table, policy_text, count=1)
+
+
+def refresh_people(*, sync: bool = False) -> PolicyRevision | None:
+    """Publish the live policy again when the people's profiles have changed since (a roster
+    import, an exception that ended, a student who signed or passed the due date), with
+    nothing else of the drafts. ``None`` when nothing is live, a publication is still
+    compiling, or nobody's profile changed. Records the publication as the system."""
+    live = PolicyRevision.objects.live().first()
+    if (
+        live is None
+        or PolicyRevision.objects.filter(
+            number__gt=live.number, status=RevisionStatus.COMPILING
+        ).exists()
+    ):
+        return None
+    text = with_people(live.toml)
+    if text == live.toml:
+        return None
+    return publish_policy(
+        actor=None,
+        note="People's profiles brought up to date",
+        confirm_reason=live.confirmed_reason,
+        sync=sync,
+        _toml=text,
+    )
 
 
 def _list_dirs() -> list[Path]:

@@ -14,7 +14,9 @@ needed. Beside it, a small scheduler thread enqueues the periodic jobs:
   (default 7): the alert digests, monthly counts and pruning
   (``monitoring.tasks.daily_monitoring``);
 - every hour: updating the filter's list sources whose ``update_hours`` have passed
-  (``filtering.tasks.update_due_list_sources``).
+  (``filtering.tasks.update_due_list_sources``);
+- every 15 minutes: publishing the live filter policy again when people's profiles have
+  changed (``filtering.tasks.refresh_people_profiles``).
 
 Each periodic job is enqueued at most once per period, even with several workers: the job
 carries its period (the local date) as an argument, and the scheduler looks for a job row of
@@ -95,6 +97,12 @@ def _override_expiry() -> Any:
     return expire_overrides
 
 
+def _people_profiles() -> Any:
+    from openaup.filtering.tasks import refresh_people_profiles
+
+    return refresh_people_profiles
+
+
 def _monitor_ingest() -> Any:
     from openaup.monitoring.tasks import ingest_decisions
 
@@ -112,6 +120,7 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("scheduled reminders", _reminders, lambda: settings.OPENAUP_REMINDER_HOUR),
     PeriodicJob("filter list updates", _list_updates, lambda: 0, every_minutes=60),
     PeriodicJob("filter override expiry", _override_expiry, lambda: 0, every_minutes=5),
+    PeriodicJob("filter people's profiles", _people_profiles, lambda: 0, every_minutes=15),
     PeriodicJob("decision ingest", _monitor_ingest, lambda: 0, every_minutes=5),
     PeriodicJob(
         "monitoring digests and retention",
