@@ -33,7 +33,7 @@ def test_the_starter_lists_are_clean_and_cover_the_default_categories() -> None:
         assert head[0] == f"# OpenAUP demo starter list: {source.category}"
         assert any("NOT a filter to rely on" in line for line in head), source.name
         total += len(content.entries)
-    assert total >= 1900
+    assert total >= 2400
     categories = {s.category for s in found}
     wanted = parse_policy(DEFAULT_POLICY, origin="default").categories()
     # Every category the default policy blocks for students has a starter list, but the
@@ -60,7 +60,7 @@ def test_install_demo_lists_copies_the_starter_set(filter_dir: Path) -> None:
     assert outcome.changed
     source = ListSource.objects.get(name="starter")
     assert (source.kind, source.update_hours, source.status) == ("plain", 0, "ok")
-    assert source.entries >= 1900
+    assert source.entries >= 2400
     assert (filter_dir / "lists/starter/games.txt").read_text() == (
         DEMO_LISTS_DIR / "games.txt"
     ).read_text()

@@ -367,3 +367,28 @@ def test_a_change_recompiles_the_live_policy(
         assert Engine(snapshot).decide(FilterRequest("http://kids.example/")).action == "allow"
     finally:
         snapshot.close()
+
+
+def test_the_worker_enqueues_the_list_updates_once_an_hour(filter_dir) -> None:
+    import datetime
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from openaup.core.management.commands.worker import PERIODIC_JOBS, enqueue_due_jobs
+
+    job = next(j for j in PERIODIC_JOBS if j.name == "filter list updates")
+    assert job.every_minutes == 60
+    zone = timezone.get_current_timezone()
+    ten = datetime.datetime(2026, 11, 30, 10, 5, tzinfo=zone)
+
+    assert enqueue_due_jobs(ten, (job,)) == ["filter list updates"]
+    assert enqueue_due_jobs(ten + datetime.timedelta(minutes=50), (job,)) == []
+    assert enqueue_due_jobs(ten + datetime.timedelta(minutes=55), (job,)) == ["filter list updates"]
+    periods = sorted(
+        row.args_kwargs["kwargs"]["period"]
+        for row in DBTaskResult.objects.filter(
+            task_path="openaup.filtering.tasks.update_due_list_sources"
+        )
+    )
+    assert periods == ["2026-11-30T10:00", "2026-11-30T11:00"]
