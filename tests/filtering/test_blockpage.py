@@ -175,3 +175,10 @@ def test_signed_in_requests_are_tied_to_the_user(client: Client, student: Any) -
     assert unblock_request.person == student.person
     mine = client.get(reverse("filtering:my-requests"))
     assert "games.example" in mine.content.decode()
+
+
+def test_a_schools_variant_of_a_profile_reads_as_the_profile(
+    client: Client, setting_up: None
+) -> None:
+    html = client.get(URL, {"t": token(profile="middle@maple-valley-middle")}).content.decode()
+    assert "Blocked for Middle school students" in html

@@ -88,7 +88,8 @@ def _category_words(name: str) -> str:
 
 
 def _profile_words(name: str) -> str:
-    profile = FilterProfile.objects.filter(name=name).only("title").first()
+    # A school's own variant of a profile (``middle@<school>``) reads as the profile.
+    profile = FilterProfile.objects.filter(name=name.split("@")[0]).only("title").first()
     return profile.title if profile is not None and profile.title else name
 
 
