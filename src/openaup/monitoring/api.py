@@ -130,7 +130,7 @@ class ReportViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
             },
         ),
     )
-    def list(self, request: Request) -> Response:
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         ids = report_school_ids(request.user)
         if ids is not None and not ids:
             raise PermissionDenied("You may not see the filter's reports.")
@@ -223,7 +223,7 @@ class TimelineViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
             },
         ),
     )
-    def list(self, request: Request) -> Response:
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not timeline_schools(request.user):
             raise PermissionDenied("Only principals and designated counselors see timelines.")
         query = TimelineQuery(data=request.query_params)
@@ -270,7 +270,7 @@ class IpLookupViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
             many=True,
         ),
     )
-    def list(self, request: Request) -> Response:
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not investigates(request.user):
             raise PermissionDenied("Only the district and technology staff look up addresses.")
         query = IpLookupQuery(data=request.query_params)

@@ -29,7 +29,6 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         choices: list[tuple[Any, Any]] = [("", _("Every school"))] if district else []
         self.fields["school"].choices = choices + schools  # type: ignore[attr-defined]
-        self.fields["school"].required = not district
         uswds(self)
 
 
