@@ -336,3 +336,36 @@ def test_the_worker_runs_the_expiry_every_five_minutes(people: Any, teacher: Any
         ends_at=timezone.now() - datetime.timedelta(hours=1),
     )
     assert expire_overrides.call(period="2026-11-30T10:05") == {"ended": 1}
+
+
+def test_a_locked_block_in_the_live_snapshot_cannot_be_allowed(
+    people: Any, tech_staff: Any, settings: Any, tmp_path: Any
+) -> None:
+    from openaup.engine.compiler import compile_snapshot
+    from openaup.engine.policy import DEFAULT_POLICY, parse_policy
+    from openaup.filtering.paths import snapshot_path
+
+    settings.OPENAUP_FILTER_DIR = tmp_path / "filter"
+    lists = tmp_path / "lists"
+    lists.mkdir()
+    (lists / "adult.txt").write_text("adult.example\n")
+    (lists / "games.txt").write_text("games.example\n")
+    snapshot_path().parent.mkdir(parents=True)
+    compile_snapshot([lists], parse_policy(DEFAULT_POLICY, origin="test"), snapshot_path())
+    end = timezone.now() + datetime.timedelta(hours=1)
+    with pytest.raises(ValidationError, match="locked rule"):
+        svc.create_override(
+            actor=tech_staff,
+            action="allow",
+            host="www.adult.example",
+            scope="district",
+            ends_at=end,
+        )
+    # A locked block may still be made stricter, and a plain block may be allowed.
+    svc.create_override(
+        actor=tech_staff, action="block", host="adult.example", scope="district", ends_at=end
+    )
+    svc.create_override(
+        actor=tech_staff, action="allow", host="games.example", scope="district", ends_at=end
+    )
+    assert Override.objects.count() == 2
