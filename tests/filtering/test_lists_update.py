@@ -56,7 +56,7 @@ def test_update_downloads_checks_and_swaps_the_lists_in(list_server, filter_dir)
     assert source.last_success_at
     assert not source.last_error
     # Nothing is left beside the live folder (the temporary and old folders are gone).
-    assert sorted(p.name for p in live.parent.iterdir()) == ["ut1"]
+    assert sorted(p.name for p in live.parent.iterdir() if p.is_dir()) == ["ut1"]
     assert AuditEvent.objects.filter(action="filter.list_source.updated").exists()
 
 
@@ -190,7 +190,7 @@ def test_a_bad_download_keeps_the_live_lists(
     assert outcome.message.startswith("ut1: not updated")
     assert (_live(filter_dir) / "blacklists/adult/domains").read_text() == before
     assert not (filter_dir / "etc").exists()
-    assert sorted(p.name for p in (filter_dir / "lists").iterdir()) == ["ut1"]
+    assert sorted(p.name for p in (filter_dir / "lists").iterdir() if p.is_dir()) == ["ut1"]
     source = ListSource.objects.get(pk=live_source.pk)
     assert source.status == "failed"
     assert error in source.last_error
@@ -392,3 +392,15 @@ def test_the_worker_enqueues_the_list_updates_once_an_hour(filter_dir) -> None:
         )
     )
     assert periods == ["2026-11-30T10:00", "2026-11-30T11:00"]
+
+
+def test_one_update_of_a_source_at_a_time(list_server, filter_dir) -> None:
+    from openaup.engine.sources import source_lock
+
+    source = _source(list_server.serve("/bl.tar.gz", ut1_archive()))
+    with source_lock(filter_dir / "lists", "ut1") as locked:
+        assert locked
+        outcome = lists.update_source(actor=None, source=source)
+    assert outcome.message == "ut1: another update of this source is running"
+    assert not _live(filter_dir).exists()
+    assert lists.update_source(actor=None, source=source).changed

@@ -21,6 +21,8 @@ Every temporary file and folder is a hidden name beside the live folder, so the 
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import gzip
 import hashlib
 import http.client
@@ -30,6 +32,7 @@ import tempfile
 import urllib.error
 import urllib.request
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -41,6 +44,7 @@ __all__ = [
     "SourceError",
     "check",
     "fetch",
+    "source_lock",
     "staging_dir",
     "swap_in",
     "unpack",
@@ -392,6 +396,23 @@ def swap_in(new: Path, live: Path) -> None:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def source_lock(parent: Path, name: str) -> Iterator[bool]:
+    """Hold ``parent/.<name>.lock`` for one update of a source; yields ``False`` (without
+    waiting) when another process is updating it."""
+    parent.mkdir(parents=True, exist_ok=True)
+    with (parent / f".{name}.lock").open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def sweep(parent: Path, name: str) -> None:

@@ -286,6 +286,20 @@ def update_source(
     """
     _check_actor(actor)
     live = source_folder(source)
+    with sources.source_lock(live.parent, live.name) as locked:
+        if not locked:
+            return UpdateOutcome(
+                source,
+                ok=True,
+                changed=False,
+                message=f"{source.name}: another update of this source is running",
+            )
+        return _update_locked(actor, source, live, force=force, sync=sync)
+
+
+def _update_locked(
+    actor: Any, source: ListSource, live: Path, *, force: bool, sync: bool
+) -> UpdateOutcome:
     sources.sweep(live.parent, live.name)
     staging = sources.staging_dir(live, "new")
     work = Path(tempfile.mkdtemp(prefix=f".{live.name}.download-", dir=live.parent))
