@@ -350,3 +350,18 @@ def test_api_local_lists(tech_staff, teacher, filter_dir) -> None:
     assert _client(teacher).get("/api/filter-local-lists/deny/").json()["entries"] == "b.example"
     refused = _post(_client(teacher), "/api/filter-local-lists/deny/", {"entries": "c.ex"}, "patch")
     assert refused.status_code == 403
+
+
+def test_the_bad_lines_of_the_last_update_are_shown(list_server, tech_staff, filter_dir) -> None:
+    archive = ut1_archive({"games/domains": "ok.example\nnot a domain\n"})
+    source = lists.create_source(
+        actor=None, name="ut1", kind="ut1", url=list_server.serve("/bl.tar.gz", archive)
+    )
+    lists.update_source(actor=None, source=source)
+
+    page = _client(tech_staff).get(reverse("filtering:list-source-detail", args=["ut1"]))
+
+    text = page.content.decode()
+    assert "Problems found in the last update" in text
+    assert "games/domains: 1 bad line skipped" in text
+    assert "Up to date" in text

@@ -404,3 +404,20 @@ def test_one_update_of_a_source_at_a_time(list_server, filter_dir) -> None:
     assert outcome.message == "ut1: another update of this source is running"
     assert not _live(filter_dir).exists()
     assert lists.update_source(actor=None, source=source).changed
+
+
+def test_the_size_cap(live_source, list_server, filter_dir, settings) -> None:
+    import os
+
+    settings.OPENAUP_LIST_MAX_MB = 1
+    list_server.serve("/blacklists.tar.gz", os.urandom((1 << 20) + 10))
+    outcome = lists.update_source(actor=None, source=live_source, force=True)
+    assert "the download is larger than the limit of 1,048,576 bytes" in outcome.message
+
+    # Small to download, too large unpacked (a "zip bomb").
+    bomb = ut1_archive({"games/domains": "a.example\n" + "#" * (2 << 20) + "\n"})
+    assert len(bomb) < 100_000
+    list_server.serve("/blacklists.tar.gz", bomb)
+    outcome = lists.update_source(actor=None, source=live_source, force=True)
+    assert "the archive unpacks to more than the limit of 1,048,576 bytes" in outcome.message
+    assert (_live(filter_dir) / "blacklists/adult/domains").exists()
