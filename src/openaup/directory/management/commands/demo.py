@@ -17,6 +17,7 @@ from openaup.directory.demo.services import DemoError, demo_sign_ins, load_demo_
 from openaup.directory.models import Person
 from openaup.directory.oneroster.writer import write_dataset
 from openaup.directory.services import roster_summary
+from openaup.monitoring.demo import load_demo_decisions
 
 URL = "http://127.0.0.1:8000"
 
@@ -125,6 +126,7 @@ class Command(BaseCommand):
                 load_demo_district(actor=None, district=district)
             except DemoError as exc:
                 raise CommandError(str(exc)) from exc
+            load_demo_decisions()
         summary = roster_summary()
         self.stdout.write(
             self.style.SUCCESS(
