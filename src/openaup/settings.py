@@ -292,6 +292,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PersonStatusEnum": "openaup.directory.choices.PersonStatus",
         "CampaignStatusEnum": "openaup.policies.choices.CampaignStatus",
+        "ListKindEnum": "openaup.filtering.choices.ListKind",
+        "PersonKindEnum": "openaup.directory.choices.PersonKind",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     # No validator badge: it would load an image from another site.
