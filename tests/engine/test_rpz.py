@@ -29,7 +29,9 @@ from .conftest import UT1, needs_ut1
 
 LONG_LABEL = "a" * 64
 LISTS = {
-    "adult/domains": f"bad.example\n1.2.3.4\n{LONG_LABEL}.example\n",
+    "adult/domains": (
+        f"bad.example\n1.2.3.4\n2001:db8::1\n{LONG_LABEL}.example\nunder_score.example\n"
+    ),
     "adult/urls": "good.example/private\nplainhost.example\n",
     "adult/expressions": "casino[0-9]+\n",
     "games/domains": (
@@ -194,6 +196,7 @@ def zone(
         # a blocked domain and its sub-domains: one name, one wildcard
         ("middle", "bad.example", NX, NX),
         ("middle", "www.bad.example", None, NX),
+        ("middle", "under_score.example", NX, NX),  # a valid DNS name, kept
         # locked allow under locked block: the block stands, nothing written
         ("middle", "kids.bad.example", None, NX),
         # a URL-list line without a path is a domain
@@ -275,7 +278,7 @@ def test_what_dns_cannot_carry_is_counted(lists: Path, policy: Policy) -> None:
     records, report = zone(lists, policy, "middle")
     assert "1.2.3.4" not in records
     assert f"{LONG_LABEL}.example" not in records
-    assert report.ip_literals == 1
+    assert report.ip_literals == 2
     assert report.invalid_names == 1
     assert report.url_rules == 2  # good.example/private and the rule's docs.example/private
     assert report.expressions == 1
@@ -283,7 +286,7 @@ def test_what_dns_cannot_carry_is_counted(lists: Path, policy: Policy) -> None:
     notes = "\n".join(report.notes())
     assert "2 URL-prefix rule(s)" in notes
     assert "1 regular expression(s)" in notes
-    assert "1 IP literal(s)" in notes
+    assert "2 IP literal(s)" in notes
     assert "1 name(s) that are not valid DNS names" in notes
     assert "1 timed override(s)" in notes
     _, garden = zone(lists, policy, "garden")
@@ -372,7 +375,7 @@ def test_zone_agrees_with_the_engine(
     compile_snapshot([lists], policy, snap_path)
     records, _ = zone(lists, policy, profile)
     hosts = {line for t in LISTS.values() for line in t.split() if "/" not in line}
-    hosts -= {"1.2.3.4", f"{LONG_LABEL}.example", "white", "casino[0-9]+"}
+    hosts -= {"1.2.3.4", "2001:db8::1", f"{LONG_LABEL}.example", "white", "casino[0-9]+"}
     hosts |= {f"www.{h}" for h in hosts} | {"denied.example", "unlisted.example"}
     with Snapshot.open(snap_path) as snap:
         engine = Engine(snap)
@@ -458,6 +461,9 @@ def test_cli_stdout_and_out(
     out, err = capsys.readouterr()
     assert f"{zone_file}: profile middle, origin middle.rpz.district." in out
     assert "$ORIGIN middle.rpz.district." in zone_file.read_text()
+    # an --at without an offset is the policy's time zone (America/Denver): 10:00 there
+    assert cli.main([*base[:-2], "--at", "2026-11-30T10:00"]) == 0
+    assert parse_zone(capsys.readouterr().out)["video.example"] == NX
     assert cli.main([*base[:-2], "--at", "soon"]) == 2
     assert "--at 'soon' is not a date and time" in capsys.readouterr().err
     assert cli.main([*base[:-4], "--profile", "nope"]) == 2

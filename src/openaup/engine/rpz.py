@@ -296,8 +296,12 @@ def build_rpz(
         raise RpzError(f"no profile {profile!r} (profiles: {', '.join(policy.profiles)})")
     origin = _origin(origin)
     at = at or datetime.datetime.now(datetime.UTC)
-    if at.tzinfo is None:
-        at = at.astimezone()
+    if at.tzinfo is None:  # the district's time, as schedules are read
+        at = (
+            at.replace(tzinfo=zoneinfo.ZoneInfo(policy.timezone))
+            if policy.timezone
+            else at.astimezone()
+        )
     if serial is None:
         serial = int(time.time()) & 0xFFFFFFFF
     report = RpzReport(None, profile, origin, serial, at)
