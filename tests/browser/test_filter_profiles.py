@@ -1,9 +1,12 @@
 """The filter's profile and publishing pages in a real browser: each passes axe-core, and
 tech staff change the middle-school profile, publish it, and see it live once the worker
-has compiled it — after which the engine decides with the new rule."""
+has compiled it — after which a running Squid helper decides with the new rule."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from typing import Any
 
 import pytest
@@ -52,6 +55,24 @@ def decide(url: str, profile: str) -> str:
         snap.close()
 
 
+def start_helper() -> subprocess.Popen[bytes]:
+    """``aup filter squid-acl`` as Squid runs it, for the middle school, on the live snapshot."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "openaup.engine.cli", "squid-acl", "--snapshot",
+         str(paths.snapshot_path()), "--profile", "middle", "--no-log"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def ask(helper: subprocess.Popen[bytes], url: str) -> bytes:
+    assert helper.stdin is not None
+    assert helper.stdout is not None
+    helper.stdin.write(f"10.2.0.9 - {url}\n".encode())
+    helper.stdin.flush()
+    return helper.stdout.readline()
+
+
 def test_every_filter_page_passes_axe(
     page: Any, tech_staff: Any, demo_filter: PolicyRevision
 ) -> None:
@@ -63,9 +84,12 @@ def test_every_filter_page_passes_axe(
 
 
 def test_tech_staff_change_the_middle_profile_and_publish_it(
-    page: Any, tech_staff: Any, demo_filter: PolicyRevision
+    page: Any, tech_staff: Any, demo_filter: PolicyRevision, request: Any
 ) -> None:
     assert decide("http://play.example/", "middle") == "block"
+    helper = start_helper()
+    request.addfinalizer(helper.kill)
+    assert ask(helper, "http://play.example/").startswith(b"ERR")
     sign_in(page, "tech")
     page.goto("/filter/profiles/middle/")
     page.get_by_role("link", name="Add a rule").click()
@@ -92,3 +116,9 @@ def test_tech_staff_change_the_middle_profile_and_publish_it(
     )
     assert decide("http://play.example/", "middle") == "allow"
     assert decide("http://games.example/", "middle") == "block"
+    # The running helper picks the new snapshot up by itself (it checks every 0.25 s).
+    deadline = time.monotonic() + 2
+    while not ask(helper, "http://play.example/").startswith(b"OK"):
+        assert time.monotonic() < deadline, "the helper still blocks after 2 s"
+        time.sleep(0.05)
+    assert ask(helper, "http://games.example/").startswith(b"ERR")
