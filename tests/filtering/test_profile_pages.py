@@ -169,3 +169,27 @@ def test_categories_schedules_and_exceptions_from_the_pages(
     response = client.post(assignments, {**data, "reason": "Principal's decision"})
     assert response.status_code == 302
     assert ProfileAssignment.objects.get(person=world.student_b1).profile.name == "restricted"
+
+
+def test_a_failed_compile_is_shown_and_a_rollback_is_one_click(
+    tech_staff: Any, demo_filter: PolicyRevision
+) -> None:
+    from openaup.filtering.services import publishing
+
+    second = publishing.publish_policy(actor=tech_staff, note="second", sync=True)
+    assert second.status == "live"
+    third = publishing.publish_policy(actor=tech_staff, note="third")
+    PolicyRevision.objects.filter(pk=third.pk).update(toml="not = = toml")
+    third.refresh_from_db()
+    publishing.compile_revision(revision=third)
+    client = signed_in(tech_staff)
+    page = client.get(reverse("filtering:publish")).content.decode()
+    assert "Revision 3 did not compile; the live snapshot stays." in page
+    assert "not valid TOML" in page
+    assert "Revision 2 is live since" in page
+    response = client.post(reverse("filtering:rollback", kwargs={"number": 1}))
+    assert response.status_code == 302
+    fourth = PolicyRevision.objects.get(number=4)
+    assert fourth.rollback_of == demo_filter
+    assert fourth.status == "compiling"
+    assert fourth.published_by == tech_staff
