@@ -42,6 +42,7 @@ from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -509,7 +510,7 @@ def notify_requester(request_id: int) -> bool:
         if unblock_request.decision_note:
             body += "\n\n" + _("Note from the reviewer:") + "\n" + unblock_request.decision_note
         body += "\n\n" + _("Your requests: %(url)s") % {
-            "url": settings.OPENAUP_BASE_URL.rstrip("/") + "/filter/my-requests/"
+            "url": settings.OPENAUP_BASE_URL.rstrip("/") + reverse("filtering:my-requests")
         }
     try:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
