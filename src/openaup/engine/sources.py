@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from openaup.engine.lists import ListError, discover, read_list
+from openaup.engine.lists import ListError, ListSource, discover, domain_line, read_list
 
 __all__ = [
     "CheckReport",
@@ -368,9 +368,12 @@ def check(folder: Path) -> CheckReport:
             categories.add(source.category)
         if content.bad:
             name = source.name.lstrip("/")
+            examples = content.bad_examples
+            if source.kind == "domains":
+                examples = _numbered_examples(source, len(examples))
             report.problems.append(
                 f"{name}: {content.bad} bad line{'s' if content.bad != 1 else ''} skipped "
-                f"({', '.join(content.bad_examples)})"
+                f"({', '.join(examples)})"
             )
     report.categories = sorted(categories)
     if not report.lists:
@@ -378,6 +381,19 @@ def check(folder: Path) -> CheckReport:
     if not report.entries:
         raise SourceError(f"no usable entry in {report.lists} list(s)")
     return report
+
+
+def _numbered_examples(source: ListSource, count: int) -> list[str]:
+    """The first ``count`` bad lines of a domain list with their line numbers (the engine's
+    fast reader counts them without)."""
+    found: list[str] = []
+    with source.path.open(encoding="utf-8", errors="replace") as lines:
+        for number, line in enumerate(lines, 1):
+            if domain_line(line) == "":
+                found.append(f"line {number}: {line.strip()[:80]!r}")
+                if len(found) >= count:
+                    break
+    return found
 
 
 def swap_in(new: Path, live: Path) -> None:
