@@ -250,3 +250,16 @@ def test_list_pages_make_a_fixed_number_of_queries(
         assert client.get(reverse("monitoring:monthly")).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get("/api/monitoring-monthly-counts/").status_code == 200
+
+
+def test_the_schema_describes_the_monitoring_endpoints(client: Client, teacher: Any) -> None:
+    client.force_login(teacher)
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    report = paths["/api/monitoring-reports/"]["get"]
+    assert {p["name"] for p in report["parameters"]} >= {"school", "days", "profile"}
+    lookup = paths["/api/monitoring-ip-lookups/"]["get"]
+    assert {p["name"] for p in lookup["parameters"]} >= {"ip", "at", "reason"}
+    assert "/api/monitoring-timelines/" in paths
+    assert "/api/monitoring-monthly-counts/{id}/" in paths

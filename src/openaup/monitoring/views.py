@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.urls import reverse
@@ -144,10 +145,10 @@ class StudentSearchView(SignedInView):
         found: list[Person] = []
         if query:
             for word in query.split():
-                students = (
-                    students.filter(given_name__icontains=word)
-                    | students.filter(family_name__icontains=word)
-                    | students.filter(username__iexact=word)
+                students = students.filter(
+                    Q(given_name__icontains=word)
+                    | Q(family_name__icontains=word)
+                    | Q(username__iexact=word)
                 )
             found = list(
                 students.select_related("school").order_by("family_name", "given_name")[:50]
