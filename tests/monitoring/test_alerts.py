@@ -76,3 +76,27 @@ def test_the_daily_job_is_scheduled() -> None:
         names["decision ingest"].task().module_path == "openaup.monitoring.tasks.ingest_decisions"
     )
     assert names["monitoring digests and retention"].every_minutes == 0
+
+
+def test_the_daily_job_sends_digests_counts_the_month_and_prunes(
+    yesterday_blocks: datetime.date,
+    settings: Any,
+    log_dir: Path,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from openaup.monitoring.models import MonthlyCount
+    from openaup.monitoring.tasks import daily_monitoring, ingest_decisions
+
+    old = timezone.localdate() - datetime.timedelta(days=400)
+    noon = datetime.datetime.combine(old, datetime.time(12), timezone.get_current_timezone())
+    write_day(log_dir, noon.astimezone(datetime.UTC).date(), [line(noon, user="ava.a")])
+    assert ingest_decisions.call(period="2026-11-28T10:05")["rows"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        result = daily_monitoring.call(period="2026-11-28")
+    assert result["digests"] == 1
+    assert result["days_pruned"] == 1
+    assert len(mail.outbox) == 1
+    assert MonthlyCount.objects.filter(month=old.replace(day=1)).exists()
+    # yesterday is in this month or the last: both are counted
+    month = MonthlyCount.objects.filter(month=yesterday_blocks.replace(day=1), action="block")
+    assert sum(c.decisions for c in month) == 4
