@@ -199,3 +199,22 @@ def test_pruning_deletes_whole_old_days_and_keeps_monthly_counts(
     from openaup.audit.models import AuditEvent
 
     assert AuditEvent.objects.filter(action="monitoring.decisions_pruned").count() == 1
+
+
+def test_a_squid_log_imported_again_after_its_day_was_compacted_adds_nothing(
+    people: World, tmp_path: Path, monitor_dir: Path, log_dir: Path
+) -> None:
+    log = tmp_path / "access.log"
+    log.write_text(SQUID_LOG)
+    services.import_squid_logs(paths=[log])
+    squid_day = datetime.date(2026, 11, 26)
+    write_day(log_dir, squid_day, [line(datetime.datetime(2026, 11, 26, 9, tzinfo=UTC))])
+    services.ingest_decisions(today=squid_day + datetime.timedelta(days=2))  # compacts the day
+    assert [p.name for p in (monitor_dir / "decisions" / f"day={squid_day}").glob("*.parquet")] == [
+        "compact-2.parquet"
+    ]
+    assert services.import_squid_logs(paths=[log]).rows == 0
+    assert len(rows(monitor_dir)) == 3
+    # the same name with new content (a rotated log) is imported
+    log.write_text(SQUID_LOG.replace("1795694400.123", "1795694500.123"))
+    assert services.import_squid_logs(paths=[log]).rows == 2

@@ -99,11 +99,13 @@ class IngestSummary:
         return [p for f in self.files for p in f.problems]
 
 
-def _note_file(*, source: str, folder: str, result: FileResult, sha256: str = "") -> DecisionFile:
+def _note_file(
+    *, source: str, folder: str, result: FileResult, sha256: str = "", name: str = ""
+) -> DecisionFile:
     now = timezone.now()
     row, _ = DecisionFile.objects.get_or_create(
         folder=folder,
-        name=result.file,
+        name=name or result.file,
         defaults={"source": source, "first_ingested_at": now, "sha256": sha256},
     )
     with_day = datetime.date.fromisoformat(result.day) if result.day else None
@@ -204,6 +206,10 @@ def import_squid_logs(*, paths: Sequence[Path]) -> IngestSummary:
     summary = IngestSummary()
     for path in paths:
         digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        if DecisionFile.objects.filter(source=DecisionSource.SQUID, sha256=digest).exists():
+            # imported before (its parts may since have been compacted into their days)
+            summary.files.append(FileResult(file=Path(path).name, day=""))
+            continue
         by_day, problems, lines = parse_squid_log(Path(path))
         result = FileResult(file=Path(path).name, day="", problems=problems[:50])
         result.bad_lines = len(problems)
@@ -213,13 +219,14 @@ def import_squid_logs(*, paths: Sequence[Path]) -> IngestSummary:
             result.rows += store.write_rows(day, f"squid-{digest[:16]}.parquet", rows)
             result.day = result.day or day
         summary.files.append(result)
-        if result.rows or not DecisionFile.objects.filter(sha256=digest).exists():
-            _note_file(
-                source=DecisionSource.SQUID,
-                folder=str(Path(path).resolve().parent),
-                result=result,
-                sha256=digest,
-            )
+        # a rotated log keeps its name with a new content: one row per content
+        _note_file(
+            source=DecisionSource.SQUID,
+            folder=str(Path(path).resolve().parent),
+            result=result,
+            sha256=digest,
+            name=f"{Path(path).name} ({digest[:12]})",
+        )
     return summary
 
 

@@ -463,9 +463,14 @@ class Store:
         """Delete whole days older than ``before``; returns the days deleted."""
         gone = []
         with self.locked():
-            for day in self.days():
+            folders = self.decisions.glob("day=*") if self.decisions.is_dir() else []
+            for folder in sorted(folders):
+                try:
+                    day = datetime.date.fromisoformat(folder.name[4:])
+                except ValueError:
+                    continue
                 if day < before:
-                    shutil.rmtree(self.day_dir(day))
+                    shutil.rmtree(folder)
                     gone.append(day)
         return gone
 
