@@ -37,6 +37,8 @@ __all__ = [
 ]
 
 UTC = datetime.UTC
+#: The most events a timeline lists (a day of one student is usually a few hundred).
+TIMELINE_LIMIT = 5000
 
 
 @dataclass(frozen=True)
@@ -263,7 +265,12 @@ def profiles_seen(store: Store, period: Period, *, schools: Iterable[int] | None
 
 
 def timeline(
-    store: Store, period: Period, *, person_id: int, school_id: int | None, limit: int = 5000
+    store: Store,
+    period: Period,
+    *,
+    person_id: int,
+    school_id: int | None,
+    limit: int = TIMELINE_LIMIT,
 ) -> list[Event]:
     """One student's decisions in the period, oldest first (at most ``limit``)."""
     extra = ["person_id = ?"]

@@ -185,6 +185,7 @@ class TimelineView(SignedInView):
         blocked = sum(1 for e in events if e.action == "block")
         context = self.get_context_data(
             student=student, form=form, day=day, events=rows, blocked=blocked,
+            truncated=len(events) >= reports.TIMELINE_LIMIT,
             previous=day - datetime.timedelta(days=1),
             next=day + datetime.timedelta(days=1) if day < timezone.localdate() else None,
         )  # fmt: skip
