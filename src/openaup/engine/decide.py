@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from openaup.engine.decision import Action, Decision, FilterRequest, RuleState
 from openaup.engine.expressions import ExpressionSet, compile_expression
-from openaup.engine.policy import Policy, Rule
+from openaup.engine.lists import url_line
+from openaup.engine.policy import Override, Policy, Rule
 from openaup.engine.snapshot import SET_MASK, URL_FLAG, Snapshot, key_hash
 from openaup.engine.urls import (
     AUTHORITY,
@@ -53,6 +54,7 @@ PARENT_CACHE_SIZE = 8192
 _blake2b = hashlib.blake2b
 _AUTHORITY = AUTHORITY.match
 _ALLOW_STATES = (RuleState.LOCKED_ALLOW, RuleState.ALLOW)
+_LOCKED = frozenset({RuleState.LOCKED_BLOCK.value, RuleState.LOCKED_ALLOW.value})
 _U64 = struct.Struct("<Q").unpack_from
 
 
@@ -118,6 +120,7 @@ class HostVerdict(NamedTuple):
     hits: tuple[_Match, ...]
     url_hosts: tuple[str, ...]
     final: bool
+    overridden: bool = False
 
 
 class _CompiledProfile:
@@ -194,6 +197,16 @@ class Engine:
         self._tables = snapshot.tables()
         self._parents: dict[str, int] = {}
         self.mapped = bool(self.policy.users or self.policy.networks)
+        # timed overrides by listed host: (override, URL path prefix or "" for the host)
+        self._overrides: dict[str, list[tuple[Override, str]]] = {}
+        for ov in self.policy.overrides:
+            for h in ov.hosts:
+                self._overrides.setdefault(h, []).append((ov, ""))
+            for u in ov.urls:
+                key = url_line(u)
+                if key:
+                    h, _, path = key.partition("/")
+                    self._overrides.setdefault(h, []).append((ov, path))
         self._verdict = functools.lru_cache(maxsize=cache_size)(self.host_verdict)
 
     @property
@@ -336,6 +349,8 @@ class Engine:
         prof = self._profiles[name]
         hits, url_hosts = self._lookup_host(host)
         decision = self._evaluate(prof, list(hits), active) if hits else prof.default_decision
+        if self._overrides and self._override_candidates(host):
+            return HostVerdict(host, decision, hits, url_hosts, False, True)
         return HostVerdict(
             host, decision, hits, url_hosts, not url_hosts and not prof.has_expressions
         )
@@ -381,7 +396,67 @@ class Engine:
         verdict = self._verdict(name, authority, active)
         if verdict is None:
             return fail_closed_decision(name, "bad_url", self.policy), "", ""
-        return self.refine(name, verdict, rest, active), verdict.host, rest
+        decision = self.refine(name, verdict, rest, active)
+        if verdict.overridden:
+            decision = self._override(decision, verdict.host, rest, request, name)
+        return decision, verdict.host, rest
+
+    def _override_candidates(self, host: str) -> list[tuple[Override, str, int]]:
+        """The overrides naming the host or a parent domain, with the specificity."""
+        found = []
+        level = host.count(".") + 1
+        suffix = host
+        while True:
+            for ov, path in self._overrides.get(suffix, ()):
+                found.append((ov, path, level))
+            dot = suffix.find(".")
+            if dot < 0:
+                return found
+            suffix = suffix[dot + 1 :]
+            level -= 1
+
+    def _override(
+        self, decision: Decision, host: str, rest: str, request: FilterRequest, name: str
+    ) -> Decision:
+        """``decision`` changed by a timed override that covers this request, if any.
+
+        An override ranks with the profile's unlocked rules: it lets through what a block
+        rule or a block default stops and blocks what an allow rule or the default lets
+        through, but a locked rule's decision stands. Among the overrides that apply, a
+        block wins over an allow, then the most specific (a URL prefix, then the longest
+        domain), then the first in the file."""
+        if decision.rule in _LOCKED:
+            return decision
+        when = self._now(request.time)
+        path = query = ""
+        if rest:
+            path, query = split_rest(rest)
+        prefixes = set(path_prefixes(path, query)) if path else set()
+        best: tuple[int, int, int] | None = None
+        chosen: tuple[Override, str] | None = None
+        for order, (ov, prefix, level) in enumerate(self._override_candidates(host)):
+            if prefix and prefix not in prefixes:
+                continue
+            if not ov.applies_to(request.user, request.client_ip, name, when):
+                continue
+            specific = level + 1000 if prefix else level
+            score = (0 if ov.state is RuleState.BLOCK else 1, -specific, order)
+            if best is None or score < best:
+                best, chosen = score, (ov, prefix)
+        if chosen is None:
+            return decision
+        ov, prefix = chosen
+        return Decision(
+            Action.BLOCK if ov.state is RuleState.BLOCK else Action.ALLOW,
+            name,
+            "override",
+            rule=ov.state.value,
+            category=decision.category,
+            list_name=f"override:{ov.id}",
+            key=f"{host}/{prefix}" if prefix else host,
+            clause=ov.clause or decision.clause,
+            tag=decision.tag,
+        )
 
     def _evaluate(
         self, prof: _CompiledProfile, matches: list[_Match], active: tuple[bool, ...]

@@ -535,6 +535,9 @@ class Helper:
                     cache = hosts[name] = {}
                 cache[authority] = entry
             verdict, tail, middle, suffix = entry
+            if verdict.overridden:  # a timed override names the host: user and time matter
+                append(careful(raw))
+                continue
             rest = url[m.end() :] if m is not None else ""
             if not verdict.final:
                 decision = refine(name, verdict, rest)
