@@ -47,12 +47,13 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 from urllib.parse import quote, unquote
 
+from openaup.engine import blocktoken
 from openaup.engine.decide import HOST_CACHE_SIZE, Engine, HostVerdict, fail_closed_decision
 from openaup.engine.decision import Action, Decision, FilterRequest
 from openaup.engine.log import DecisionLog, decision_fields, default_log_dir, format_stamp
 from openaup.engine.policy import Policy, PolicyError, load_policy
 from openaup.engine.snapshot import Snapshot, SnapshotError
-from openaup.engine.urls import AUTHORITY
+from openaup.engine.urls import AUTHORITY, split_url
 
 _AUTHORITY = AUTHORITY.match
 
@@ -264,9 +265,11 @@ class AclProtocol:
             return Parsed(channel, None, "bad_request")
         return Parsed(channel, FilterRequest(url=url, client_ip=client_ip, user=user))
 
-    def answer(self, parsed: Parsed, decision: Decision, failed: bool) -> str:
+    def answer(self, parsed: Parsed, decision: Decision, failed: bool, token: str = "") -> str:
+        """The answer line; ``token`` (a signed block-page token) is the message when given,
+        for ``deny_info .../blocked?t=%o``."""
         head = f"{parsed.channel} " if parsed.channel else ""
-        message = (
+        message = token or (
             f"{decision.reason}:{decision.category}" if decision.category else (decision.reason)
         )
         parts = [head + ("OK" if decision.action is Action.ALLOW else "ERR")]
@@ -303,20 +306,25 @@ class RewriteProtocol:
             return Parsed(channel, None, "bad_request")
         return Parsed(channel, FilterRequest(url=url, client_ip=client_ip, user=user), "", method)
 
-    def redirect_url(self, decision: Decision, url: str) -> str:
+    def redirect_url(self, decision: Decision, url: str, token: str = "") -> str:
+        """The block page URL for a blocked ``url``: with ``token`` (signed facts), the
+        token alone; otherwise the reason, category, profile and URL as parameters."""
+        if token:
+            return f"{self.block_url}{self._sep}t={token}"
         query = [("reason", decision.reason), ("category", decision.category),
                  ("profile", decision.profile), ("url", url.split("?", 1)[0][:1000])]  # fmt: skip
         encoded = "&".join(f"{k}={quote(v, safe='')}" for k, v in query if v)
         return f"{self.block_url}{self._sep}{encoded}"
 
-    def answer(self, parsed: Parsed, decision: Decision, failed: bool) -> str:
+    def answer(self, parsed: Parsed, decision: Decision, failed: bool, token: str = "") -> str:
         head = f"{parsed.channel} " if parsed.channel else ""
         if decision.action is Action.ALLOW:
             if failed:
                 return f"{head}ERR message={_enc(decision.reason)}"
             return f"{head}OK"
         url = parsed.request.url if parsed.request is not None else ""
-        return f"{head}OK status=302 url={quote(self.redirect_url(decision, url), safe='')}"
+        target = self.redirect_url(decision, url, token)
+        return f"{head}OK status=302 url={quote(target, safe='')}"
 
 
 Protocol = AclProtocol | RewriteProtocol
@@ -335,10 +343,12 @@ class Helper:
         *,
         profile: str | None = None,
         alarm: Alarm | None = None,
+        block_key: bytes | None = None,
     ) -> None:
         self.protocol = protocol
         self.holder = holder
         self.profile = profile or None
+        self.block_key = block_key
         self.alarm = alarm or holder.alarm
         self.lines = 0
         self.failures = 0
@@ -360,7 +370,29 @@ class Helper:
         log = self.holder.log
         if log is not None and parsed.request is not None:
             log.submit(parsed.request, decision)
-        return self.protocol.answer(parsed, decision, True)
+        return self.protocol.answer(parsed, decision, True, self._token(parsed, decision))
+
+    def _token(self, parsed: Parsed, decision: Decision) -> str:
+        """The signed block-page token of a blocked request (``""`` without a key)."""
+        key = self.block_key
+        if key is None or decision.action is not Action.BLOCK:
+            return ""
+        req = parsed.request
+        url = req.url if req is not None else ""
+        host, path, _query = split_url(url) if url else ("", "", "")
+        fields = {
+            "host": host,
+            "url": f"{host}/{path}" if host else "",
+            "profile": decision.profile,
+            "category": decision.category,
+            "list": decision.list_name,
+            "rule": decision.rule,
+            "reason": decision.reason,
+            "clause": decision.clause,
+            "client_ip": req.client_ip if req is not None else "",
+            "user": req.user if req is not None else "",
+        }
+        return blocktoken.sign(fields, key, int(time.time()))
 
     def _failed_decision(self, decision: Decision, line: str) -> None:
         self.failures += 1
@@ -390,7 +422,7 @@ class Helper:
             failed = decision.rule in _FAILED_RULES
             if failed:
                 self._failed_decision(decision, line)
-            return self.protocol.answer(parsed, decision, failed)
+            return self.protocol.answer(parsed, decision, failed, self._token(parsed, decision))
         except Exception as exc:  # every line gets an answer, blocked on error
             self.alarm("internal", f"{self.protocol.name}: internal error: {exc!r}")
             try:
@@ -468,6 +500,7 @@ class Helper:
         limit = self.cache_size
         half = max(1, limit // 2)
         refine = engine.refine
+        signing = self.block_key is not None
         out: list[str] = []
         append = out.append
         fast = 0
@@ -547,6 +580,9 @@ class Helper:
                         append(careful(raw))
                         continue
                     tail, _, suffix = refined
+            if signing and tail[0] == "E":  # a blocked line carries its own signed token
+                append(careful(raw))
+                continue
             fast += 1
             append(head + tail)
             if log is not None:
@@ -621,6 +657,14 @@ def _common_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--no-log", action="store_true", help="do not write the decision log")
     p.add_argument(
+        "--block-key",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="key that signs block-page tokens (the web app's block.key): a blocked request's "
+        "message (squid-acl) or redirect (squid-rewrite) then carries ?t=<token>",
+    )
+    p.add_argument(
         "--cache-size",
         type=int,
         default=HELPER_CACHE_SIZE,
@@ -658,7 +702,14 @@ def _run(args: argparse.Namespace, protocol: Protocol) -> int:
             f"(profiles: {', '.join(holder.snapshot.profiles)})\n"
         )
         return 2
-    helper = Helper(protocol, holder, profile=args.profile, alarm=alarm)
+    block_key = None
+    if args.block_key is not None:
+        try:
+            block_key = blocktoken.load_key(args.block_key)
+        except (OSError, ValueError) as exc:
+            # Blocking goes on; the block page then says it cannot verify the link.
+            alarm("block-key", f"cannot read the block-page key {args.block_key}: {exc}")
+    helper = Helper(protocol, holder, profile=args.profile, alarm=alarm, block_key=block_key)
     try:
         return serve(helper, sys.stdin.buffer, sys.stdout.buffer)
     except (BrokenPipeError, KeyboardInterrupt):
