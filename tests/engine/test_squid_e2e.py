@@ -271,7 +271,14 @@ def test_https_to_a_blocked_host_is_refused_at_connect(proxy: Proxy) -> None:
     assert proxy.connect("bad.test:443") != 200
 
 
+def _warm_up(proxy: Proxy) -> None:
+    """One answered request first: Squid stops (FATAL, "crashing too rapidly") when a helper
+    dies without ever answering within 30 s of its start, whatever the helper is."""
+    assert proxy.get(f"http://ok.test:{proxy.origin_port}/warm-{time.monotonic()}").status < 500
+
+
 def test_a_helper_killed_with_a_request_in_flight_denies(proxy: Proxy) -> None:
+    _warm_up(proxy)
     (pid,) = proxy.helper_pids()
     os.kill(pid, signal.SIGSTOP)  # stuck: the next request waits on it
     result: list[http.client.HTTPResponse | BaseException] = []
@@ -289,7 +296,7 @@ def test_a_helper_killed_with_a_request_in_flight_denies(proxy: Proxy) -> None:
     os.kill(pid, signal.SIGKILL)
     asker.join(20)
     (response,) = result
-    assert isinstance(response, http.client.HTTPResponse), response
+    assert isinstance(response, http.client.HTTPResponse), (response, proxy.cache_log()[-3000:])
     assert response.status == 403
     assert not [s for s in proxy.seen if "/in-flight" in s]
     # Squid starts a new helper, and allowed requests go through again
@@ -327,6 +334,7 @@ def test_the_rewrite_helper_redirects_blocked_requests(rewriting_proxy: Proxy) -
 def test_a_killed_rewrite_helper_lets_the_request_through(rewriting_proxy: Proxy) -> None:
     """What docs/squid.md says: Squid, not the helper, makes the rewrite path fail open."""
     proxy = rewriting_proxy
+    _warm_up(proxy)
     (pid,) = proxy.helper_pids()
     os.kill(pid, signal.SIGSTOP)
     result: list[http.client.HTTPResponse | BaseException] = []
@@ -343,6 +351,6 @@ def test_a_killed_rewrite_helper_lets_the_request_through(rewriting_proxy: Proxy
     os.kill(pid, signal.SIGKILL)
     asker.join(20)
     (response,) = result
-    assert isinstance(response, http.client.HTTPResponse), response
+    assert isinstance(response, http.client.HTTPResponse), (response, proxy.cache_log()[-3000:])
     assert response.status == 200
     assert [s for s in proxy.seen if "/let-through" in s]
