@@ -48,7 +48,10 @@ def queued() -> list[tuple[str, dict[str, Any]]]:
 @pytest.mark.django_db
 def test_daily_jobs_are_enqueued_once_per_day_from_their_hour() -> None:
     day = datetime.date(2026, 11, 30)
-    daily = tuple(job for job in PERIODIC_JOBS if not job.every_minutes)
+    # the signing cycle's daily jobs (other apps' jobs have their own tests)
+    daily = tuple(
+        job for job in PERIODIC_JOBS if job.task().module_path.startswith("openaup.policies.")
+    )
 
     def enqueue_due_jobs(now: datetime.datetime) -> list[str]:
         return enqueue_all(now, daily)
