@@ -14,8 +14,12 @@ here directly, as ``aup worker`` would run them.
 from __future__ import annotations
 
 import datetime
+import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 import pytest
 from django.conf import settings
@@ -26,13 +30,12 @@ from openaup.core.context import acting_as
 from openaup.directory.demo.generator import generate
 from openaup.directory.demo.services import load_demo_district
 from openaup.directory.models import Enrollment, Person
-from openaup.engine.blocktoken import sign
 from openaup.engine.decide import Engine
 from openaup.engine.decision import FilterRequest
 from openaup.engine.log import DecisionLog
 from openaup.engine.snapshot import Snapshot
 from openaup.filtering.models import Override, PolicyRevision, UnblockRequest
-from openaup.filtering.paths import decision_log_dir, snapshot_path
+from openaup.filtering.paths import block_key_path, decision_log_dir, snapshot_path
 from openaup.filtering.services.requests import ensure_block_key, expire_overrides
 from openaup.filtering.tasks import compile_policy
 from tests.accounts.factories import UserFactory
@@ -115,29 +118,39 @@ def test_done_when(page: Any, district: dict[str, Any]) -> None:
     page.get_by_role("button", name="Publish").click()
     compile_latest()
 
-    # 2. A helper decides with the new rule.
+    # 2. A helper decides with the new rule: Squid's ACL helper on the published snapshot,
+    # signing the block page's link with the district's key.
     decision = engine().decide(request)
     assert not decision.allowed
     assert decision.profile.split("@")[0] == "middle"
     assert decision.rule == "block"
     assert decision.clause == "network-usage-filtering-monitoring"
+    ensure_block_key()
+    answer = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "openaup.engine.cli",
+            "squid-acl",
+            "--snapshot",
+            str(snapshot_path()),
+            "--block-key",
+            str(block_key_path()),
+            "--log-dir",
+            str(decision_log_dir()),
+        ],
+        input=f"{STUDENT_IP} {user_name} {quote(request.url, safe=':/')} -\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert answer.startswith("ERR "), answer
+    token = unquote(re.search(r"message=(\S+)", answer).group(1))  # type: ignore[union-attr]
 
     # 3. The blocked student's block page explains the rule and its clause.
-    now = int(timezone.now().timestamp())
-    facts = {
-        "host": SITE,
-        "url": request.url,
-        "profile": decision.profile,
-        "category": decision.category,
-        "list": decision.list_name,
-        "rule": decision.rule,
-        "reason": decision.reason,
-        "clause": decision.clause,
-        "client_ip": STUDENT_IP,
-        "user": user_name,
-    }
     page.context.clear_cookies()
-    page.goto("/blocked?t=" + sign(facts, ensure_block_key(), now))
+    page.goto("/blocked?t=" + token)
     expect(page.get_by_role("heading", level=1)).to_have_text("This site is blocked")
     expect(page.locator(".usa-intro")).to_contain_text("Blocked for Middle school students")
     expect(page.locator(".usa-intro")).to_contain_text("(rule: block)")
