@@ -144,6 +144,7 @@ def test_a_designated_counselor_opens_timelines_until_revoked(
     counselor_person = StaffFactory(school=world.school_a, given_name="Cora", family_name="Couns")
     counselor = UserFactory(username="cora", person=counselor_person)
     assert get(client, counselor, "monitoring:timeline", world.student_a1.pk).status_code == 403
+    assert get(client, counselor, "monitoring:report").status_code == 403
 
     client.force_login(principal_a)
     response = client.post(
@@ -154,6 +155,9 @@ def test_a_designated_counselor_opens_timelines_until_revoked(
     assert AuditEvent.objects.filter(action="monitoring.counselor_designated").exists()
     assert get(client, counselor, "monitoring:timeline", world.student_a1.pk).status_code == 200
     assert get(client, counselor, "monitoring:timeline", world.student_b1.pk).status_code == 404
+    # a counselor sees no report: the monitoring page sends them to find a student
+    response = get(client, counselor, "monitoring:report")
+    assert response["Location"] == reverse("monitoring:student-search")
 
     designation = counselor_person.counselor_designations.get()
     client.force_login(principal_a)

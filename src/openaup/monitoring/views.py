@@ -106,6 +106,9 @@ class ReportView(SignedInView):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         ids = report_school_ids(request.user)
         if ids is not None and not ids:
+            if timeline_schools(request.user):
+                # a counselor: timelines, not reports
+                return HttpResponseRedirect(reverse("monitoring:student-search"))
             raise PermissionDenied(_("You may not see the filter's reports."))
         schools = list(report_schools(request.user).values_list("pk", "name"))
         form = ReportForm(request.GET or None, schools=schools, district=ids is None)
