@@ -34,6 +34,8 @@ from typing import Any
 
 import duckdb
 
+from openaup.engine.log import COLUMNS as ENGINE_COLUMNS
+
 __all__ = [
     "COLUMNS",
     "FileResult",
@@ -43,11 +45,6 @@ __all__ = [
     "Store",
 ]
 
-#: The engine's columns (``openaup.engine.log.COLUMNS``), as they are named in Parquet.
-ENGINE_COLUMNS = (
-    "time", "client_ip", "user", "profile", "host", "url", "action", "category", "rule", "tag",
-    "reason", "list",
-)  # fmt: skip
 #: The Parquet columns: the engine's (``ts`` for its time), what ingest resolves, and where
 #: the row came from (``helper``: the engine decided; ``squid``: Squid's own access log).
 COLUMNS = (
