@@ -218,3 +218,28 @@ def test_a_squid_log_imported_again_after_its_day_was_compacted_adds_nothing(
     # the same name with new content (a rotated log) is imported
     log.write_text(SQUID_LOG.replace("1795694400.123", "1795694500.123"))
     assert services.import_squid_logs(paths=[log]).rows == 2
+
+
+def test_the_engines_own_decision_log_is_ingested(
+    people: World, log_dir: Path, monitor_dir: Path
+) -> None:
+    from openaup.engine.decision import Action, Decision, FilterRequest
+    from openaup.engine.log import DecisionLog
+
+    with DecisionLog(log_dir) as log:
+        log.submit(
+            FilterRequest(url="https://games.example/play?level=3", client_ip="10.20.1.1"),
+            Decision(Action.BLOCK, "high", "category", rule="block", category="games",
+                     list_name="ut1:games"),
+        )  # fmt: skip
+        log.submit(
+            FilterRequest(url="http://wiki.example/Tab\tbed", client_ip="10.1.1.1", user="ava.a"),
+            Decision(Action.ALLOW, "elementary", "default"),
+        )
+    summary = services.ingest_decisions()
+    assert summary.bad_lines == 0
+    assert sorted(rows(monitor_dir), key=lambda r: r[1]) == [
+        (None, "games.example", "block", "games", people.school_b.pk, None, "helper"),
+        ("ava.a", "wiki.example", "allow", None, people.school_a.pk, people.student_a1.pk,
+         "helper"),
+    ]  # fmt: skip
