@@ -252,6 +252,8 @@ def test_list_pages_make_a_fixed_number_of_queries(
         assert client.get(reverse("monitoring:counselor-list")).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(reverse("monitoring:monthly")).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("monitoring:report")).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get("/api/monitoring-monthly-counts/").status_code == 200
 
