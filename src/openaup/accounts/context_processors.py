@@ -6,6 +6,8 @@ from django.http import HttpRequest
 
 from openaup.accounts.access import access_for
 from openaup.cases.access import may_read_all_reports, may_report_phishing
+from openaup.filtering.querysets import reads_filter
+from openaup.monitoring.querysets import counselor_schools, report_school_ids
 
 
 def access(request: HttpRequest) -> dict[str, Any]:
@@ -24,4 +26,12 @@ def access(request: HttpRequest) -> dict[str, Any]:
         "may_read_phishing_reports": may_read_all_reports(user),
         "may_see_signing_dashboards": current.sees_whole_district
         or current.has("school_admin", "teacher"),
+        "may_read_filter": reads_filter(user),
+        "may_see_monitoring": _sees_monitoring(user),
+        "may_ask_unblock": current.has("student") and not current.has("teacher", "school_admin"),
     }
+
+
+def _sees_monitoring(user: Any) -> bool:
+    schools = report_school_ids(user)
+    return schools is None or bool(schools) or bool(counselor_schools(user))
