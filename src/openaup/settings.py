@@ -46,6 +46,7 @@ try:
     OPENAUP_REMINDER_HOUR = env_int("OPENAUP_REMINDER_HOUR", 16, minimum=0)
     OPENAUP_BASE_URL = env_str("OPENAUP_BASE_URL", "http://localhost:8000")
     OPENAUP_FILTER_DIR = env_path("OPENAUP_FILTER_DIR", str(DATA_DIR / "filter"))
+    OPENAUP_FILTER_DNS_ZONES = env_bool("OPENAUP_FILTER_DNS_ZONES", False)
     OPENAUP_LIST_TIMEOUT = env_int("OPENAUP_LIST_TIMEOUT", 60, minimum=1)
     OPENAUP_LIST_MAX_MB = env_int("OPENAUP_LIST_MAX_MB", 1024, minimum=1)
     OPENAUP_LESSON_MINUTES = env_int("OPENAUP_LESSON_MINUTES", 50, minimum=5)

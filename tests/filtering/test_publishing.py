@@ -350,3 +350,27 @@ def test_people_refresh_publishes_only_the_users_table(
     assert "draft-only" not in revision.toml  # the draft rule stays a draft
     assert revision.settings == demo_filter.settings
     assert publishing.refresh_people(sync=True) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_dns_zones_are_written_for_every_profile_when_asked(
+    tech_staff: Any, demo_filter: PolicyRevision, settings: Any
+) -> None:
+    settings.OPENAUP_FILTER_DNS_ZONES = True
+    revision = publishing.publish_policy(actor=tech_staff, note="zones too")
+    call_command("worker", "--batch", "--interval", "0")  # compiles, then writes the zones
+    revision.refresh_from_db()
+    assert revision.status == "live", revision.error
+    zones = {p.name for p in paths.rpz_dir().glob("*.rpz")}
+    assert zones == {f"{name}.rpz" for name in parse_policy(revision.toml).profiles}
+    middle_zone = (paths.rpz_dir() / "middle.rpz").read_text()
+    # what the middle profile blocks (the starter games list) is NXDOMAIN in its zone ...
+    assert "\nplay.example CNAME .\n" in middle_zone.replace("\t", " ").replace("  ", " ")
+    # ... and SafeSearch is forced
+    assert "forcesafesearch.google.com." in middle_zone
+    assert "play.example" not in (paths.rpz_dir() / "high.rpz").read_text()
+    assert AuditEvent.objects.filter(action="filter.dns_zones.written").count() == 1
+
+
+def test_no_dns_zones_unless_asked(demo_filter: PolicyRevision) -> None:
+    assert not paths.rpz_dir().exists() or not list(paths.rpz_dir().glob("*.rpz"))

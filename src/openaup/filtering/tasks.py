@@ -15,6 +15,7 @@ __all__ = [
     "refresh_people_profiles",
     "update_due_list_sources",
     "update_list_source",
+    "write_dns_zones",
 ]
 
 
@@ -30,6 +31,15 @@ def compile_policy(revision_id: int) -> dict[str, object]:
         "seconds": revision.compile_seconds,
         "error": revision.error,
     }
+
+
+@task()
+def write_dns_zones(revision_number: int) -> dict[str, object]:
+    """Write the DNS zones of a live revision (``OPENAUP_FILTER_DNS_ZONES``)."""
+    revision = PolicyRevision.objects.get(number=revision_number)
+    with acting_as(actor_repr="filter DNS zones", channel="job"):
+        written = publishing.write_dns_zones(revision=revision)
+    return {"revision": revision.number, "blocked": written}
 
 
 @task()

@@ -750,6 +750,11 @@ def compile_revision(*, revision: PolicyRevision) -> PolicyRevision:
         }
         revision.save()
         _update_categories(lists)
+        if settings.OPENAUP_FILTER_DNS_ZONES:
+            from openaup.filtering.tasks import write_dns_zones as zones_task
+
+            number = revision.number
+            transaction.on_commit(lambda: zones_task.enqueue(number))
         record(
             "filter.policy.live",
             actor=None,
@@ -762,6 +767,32 @@ def compile_revision(*, revision: PolicyRevision) -> PolicyRevision:
             },
         )
     return revision
+
+
+def write_dns_zones(*, revision: PolicyRevision) -> dict[str, int]:
+    """Write a Response Policy Zone for every profile of ``revision`` (the live one) to
+    ``rpz_dir()/<profile>.rpz``, from the same lists as its snapshot; each is written
+    atomically, so a resolver reloading sees the old zone or the new one. A newer live
+    revision makes this a no-op. Returns the names blocked per profile; records
+    ``filter.dns_zones.written`` (or ``filter.dns_zones.failed`` with the error)."""
+    from openaup.engine.rpz import RpzError, write_rpz
+
+    revision.refresh_from_db()
+    if revision.status != RevisionStatus.LIVE:
+        return {}
+    policy = parse_policy(revision.toml, origin=f"revision {revision.number}")
+    folder = paths.rpz_dir()
+    written: dict[str, int] = {}
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in policy.profiles:
+            report = write_rpz(_list_dirs(), policy, name, folder / f"{name}.rpz")
+            written[name] = report.blocked
+    except (RpzError, OSError) as exc:
+        record("filter.dns_zones.failed", actor=None, obj=revision, reason=str(exc)[:500])
+        raise
+    record("filter.dns_zones.written", actor=None, obj=revision, changes={"blocked": written})
+    return written
 
 
 def _update_categories(lists: list[tuple[str, str, str, int, int]]) -> None:
