@@ -26,7 +26,9 @@ def decisions(transactional_db: None, world: World, settings: Any, tmp_path: Pat
     settings.DATA_DIR = tmp_path
     world.student_a1.username = "ava.a"
     world.student_a1.save()
-    now = timezone.now().replace(microsecond=0) - datetime.timedelta(minutes=10)
+    # today in district time, even just after midnight (the timeline shows today)
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=1, microsecond=0)
+    now = max(timezone.now().replace(microsecond=0) - datetime.timedelta(minutes=10), midnight)
     lines = [line(now, user="ava.a", ip="10.10.0.7", profile="elementary", host="www.roblox.com",
                   action="block", category="games")] * 4  # fmt: skip
     lines += [line(now, user="ava.a", ip="10.10.0.7", profile="elementary",

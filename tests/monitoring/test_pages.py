@@ -37,7 +37,9 @@ def decisions(world: World, log_dir: Path) -> datetime.datetime:
         school=world.school_b,
         network="10.20.0.0/16",
     )
-    now = timezone.now().replace(microsecond=0) - datetime.timedelta(minutes=5)
+    # today in district time, even just after midnight (the timeline shows today)
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=1, microsecond=0)
+    now = max(timezone.now().replace(microsecond=0) - datetime.timedelta(minutes=5), midnight)
     lines = [line(now, user="ava.a", ip="10.10.0.7", profile="elementary", host="games.example",
                   action="block", category="games")] * 3  # fmt: skip
     lines += [line(now, user="dee.b", ip="10.20.0.8", host="casino.example", action="block",
