@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 from openaup.engine.decision import Action, Decision, FilterRequest, RuleState
-from openaup.engine.expressions import ExpressionSet, compile_expression
+from openaup.engine.expressions import FEW_LITERALS, ExpressionSet, compile_expression
 from openaup.engine.lists import url_line
 from openaup.engine.policy import Override, Policy, Rule
 from openaup.engine.snapshot import SET_MASK, URL_FLAG, Snapshot, key_hash
@@ -334,6 +334,21 @@ class Engine:
         :meth:`refine` (what the Squid helper does)."""
         prof = self._profiles.get(name)
         return prof is not None and not prof.scheduled
+
+    def expression_literals(self, name: str) -> tuple[str, ...] | None:
+        """The literals of profile ``name``'s expression pre-check when looking for each of
+        them in :func:`expression_probe`'s text is the whole pre-check (every expression has
+        literals, and there are few); ``()`` when the profile has no expressions; ``None``
+        otherwise (use :meth:`refine`)."""
+        prof = self._profiles.get(name)
+        if prof is None:
+            return None
+        exprs = prof.expressions
+        if not exprs:
+            return ()
+        if exprs.always or len(exprs.literals) > FEW_LITERALS:
+            return None
+        return exprs.literals
 
     def host_verdict(
         self, name: str, authority: str, active: tuple[bool, ...] = ()

@@ -18,11 +18,17 @@ from typing import Any
 _p: Any = importlib.import_module("re._parser")
 _c: Any = importlib.import_module("re._constants")
 
-__all__ = ["Expression", "ExpressionSet", "compile_expression", "required_literals"]
+__all__ = [
+    "FEW_LITERALS",
+    "Expression",
+    "ExpressionSet",
+    "compile_expression",
+    "required_literals",
+]
 
 _MIN_LITERAL = 3
 # Up to this many pre-check literals are looked for one by one.
-_FEW_LITERALS = 16
+FEW_LITERALS = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +116,7 @@ class ExpressionSet:
         literals and none of them is in ``text``."""
         if self.always:
             return True
-        if len(self.literals) <= _FEW_LITERALS:
+        if len(self.literals) <= FEW_LITERALS:
             # a few substring searches beat one alternation of the regular-expression engine
             return any(map(text.__contains__, self.literals))
         return self.any_literal is not None and self.any_literal.search(text) is not None

@@ -356,6 +356,7 @@ class Helper:
         self._engine: Engine | None = None
         self._hosts: dict[str, dict[str, _Entry]] = {}
         self._older: dict[str, dict[str, _Entry]] = {}
+        self._literals: dict[str, tuple[str, ...] | None] = {}
         self._profile_of: dict[tuple[str, str], str] = {}
         self._tails: dict[tuple[tuple[str, ...], str], tuple[str, str, str]] = {}
 
@@ -440,6 +441,7 @@ class Helper:
         self._engine = engine
         self._hosts = {}
         self._older = {}
+        self._literals = {}
         self._profile_of = {}
         self._tails = {}
 
@@ -497,6 +499,7 @@ class Helper:
         mapped = engine.mapped
         default = engine.policy.default_profile
         profile_of = self._profile_of
+        literals = self._literals
         limit = self.cache_size
         half = max(1, limit // 2)
         refine = engine.refine
@@ -548,6 +551,7 @@ class Helper:
                     continue
                 cache = hosts[name] = {}
                 self._older[name] = {}
+                literals[name] = engine.expression_literals(name)
             m = _AUTHORITY(url)
             authority = m.group(1) if m is not None else ""
             if authority[-4:] == ":443" and authority.count(":") == 1:
@@ -573,7 +577,18 @@ class Helper:
                 continue
             rest = url[m.end() :] if m is not None else ""
             if not verdict.final:
-                decision = refine(name, verdict, rest)
+                # expression_probe() and the literal search, inline (the line has no "%")
+                lits = literals[name]
+                probe = ""
+                if lits is not None and not verdict.url_hosts:
+                    if not rest:
+                        probe = verdict.host + "/"
+                    elif rest[0] == "/" and not ("\\" in rest or "//" in rest or "/?" in rest):
+                        probe = verdict.host + rest.lower()
+                if probe and lits is not None and not any(map(probe.__contains__, lits)):
+                    decision = verdict.decision
+                else:
+                    decision = refine(name, verdict, rest)
                 if decision is not verdict.decision:
                     refined = self._texts(decision)
                     if refined is None:
