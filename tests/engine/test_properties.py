@@ -79,3 +79,13 @@ def test_minor_on_internal_error_is_blocked(engine: Engine, url: str) -> None:
     engine._verdict = boom  # type: ignore[method-assign]
     for profile in ("elementary", "high", "walled", "guest"):
         assert engine.decide(FilterRequest(url), profile=profile).action is Action.BLOCK
+
+
+@given(st.text(alphabet="abcXYZ0129.-_:@[]%é²", max_size=30))
+def test_the_plain_host_shortcut_agrees_with_the_full_normalization(authority: str) -> None:
+    from openaup.engine.urls import plain_host
+
+    plain = plain_host(authority)
+    if plain is not None:
+        hostpart = authority.split(":", 1)[0]
+        assert plain == normalize_host(hostpart)
