@@ -14,14 +14,11 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from openaup.engine.compiler import compile_snapshot
-from openaup.engine.decide import Engine
-from openaup.engine.decision import FilterRequest
-from openaup.engine.lists import ListError
 from openaup.engine.policy import DEFAULT_POLICY, PolicyError, load_policy
-from openaup.engine.rpz import DEFAULT_ORIGIN, RpzError, build_rpz, write_rpz
-from openaup.engine.snapshot import Snapshot, SnapshotError
 from openaup.engine.squid import add_squid_acl, add_squid_rewrite
+
+# The compiler, the RPZ writer and the lists reader are imported by the commands that use
+# them: a Squid helper starts without them (Squid starts and restarts helpers often).
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -37,6 +34,9 @@ def add_policy_template(sub: argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def _compile(args: argparse.Namespace) -> int:
+    from openaup.engine.compiler import compile_snapshot
+    from openaup.engine.lists import ListError
+
     try:
         policy = load_policy(args.policy)
         report = compile_snapshot(args.lists, policy, args.out)
@@ -74,6 +74,10 @@ def add_compile(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 def _check(args: argparse.Namespace) -> int:
+    from openaup.engine.decide import Engine
+    from openaup.engine.decision import FilterRequest
+    from openaup.engine.snapshot import Snapshot, SnapshotError
+
     try:
         snapshot = Snapshot.open(args.snapshot)
     except SnapshotError as exc:
@@ -123,6 +127,9 @@ def add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _rpz(args: argparse.Namespace) -> int:
+    from openaup.engine.rpz import DEFAULT_ORIGIN, RpzError, build_rpz, write_rpz
+
+    args.origin = args.origin or DEFAULT_ORIGIN
     at = None
     if args.at:
         try:
@@ -158,8 +165,8 @@ def add_rpz(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--policy", type=Path, default=None,
                    help="policy file (TOML); default: the built-in default policy")  # fmt: skip
     p.add_argument("--profile", required=True, help="the profile the zone is for")
-    p.add_argument("--origin", default=DEFAULT_ORIGIN,
-                   help=f"the zone's name (default {DEFAULT_ORIGIN})")  # fmt: skip
+    p.add_argument("--origin", default=None,
+                   help="the zone's name (default rpz.openaup.)")  # fmt: skip
     p.add_argument("--out", type=Path, default=None,
                    help="zone file to write atomically; default: standard output")  # fmt: skip
     p.add_argument("--at", default="",
