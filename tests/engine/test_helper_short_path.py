@@ -59,6 +59,13 @@ LINES = [
     "10.0.0.1 - HTTP://OK.Example/Path -",
     "10.0.0.1 - //ok.example/path -",
     "10.0.0.1 - ok.example -",
+    "10.0.0.1 - http://ok.example?q=1 -",
+    "10.0.0.1 - https://ok.example#frag -",
+    "10.0.0.1 - http://ok.example\\path -",
+    "10.0.0.1 - https://games.example:443/x -",
+    "10.0.0.1 - ftp://games.example/x -",
+    "10.0.0.1 - games.example:443/x -",
+    "10.0.0.1 - http:/games.example/ -",
 ]
 
 
@@ -148,9 +155,9 @@ HOSTISH = st.sampled_from(
     channel=st.sampled_from(["", "0 ", "31 "]),
     ip=st.sampled_from(["10.0.0.1", "10.20.1.9", "10.20.5.7", "-", "2001:db8:20::5"]),
     user=st.sampled_from(["-", "teacher1", "kid1", "Kid1", "x%20y"]),
-    scheme=st.sampled_from(["http://", "https://", "", "//", "ftp://u@"]),
+    scheme=st.sampled_from(["http://", "https://", "", "//", "ftp://u@", "HTTPS://", "http:/"]),
     host=HOSTISH,
-    port=st.sampled_from(["", ":80", ":443", ":"]),
+    port=st.sampled_from(["", ":80", ":443", ":", "?", "#", "\\"]),
     rest=FIELD,
 )
 @settings(
