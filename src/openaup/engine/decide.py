@@ -49,8 +49,8 @@ __all__ = [
 
 # Verdicts kept per process (profile, authority): about 500 bytes each, 4 MB in all.
 HOST_CACHE_SIZE = 8192
-# Raw lookups of parent domains kept per process (about 150 bytes each).
-PARENT_CACHE_SIZE = 8192
+# Raw lookups of parent domains kept per process (about 100 bytes each).
+PARENT_CACHE_SIZE = 16384
 _blake2b = hashlib.blake2b
 _AUTHORITY = AUTHORITY.match
 _ALLOW_STATES = (RuleState.LOCKED_ALLOW, RuleState.ALLOW)

@@ -19,7 +19,6 @@ __all__ = [
     "normalize_host",
     "normalize_path",
     "path_prefixes",
-    "plain_host",
     "split_authority",
     "split_rest",
     "split_url",
@@ -133,31 +132,17 @@ def split_authority(url: str) -> tuple[str, str]:
     return m.group(1), url[m.end() :]
 
 
-def plain_host(authority: str) -> str | None:
-    """The host of an authority that is already a normalized host name, with or without a
-    port (``www.example.org``, ``example.org:443``): the common case, without parsing.
-    ``None`` for anything else (user info, IP literals, upper case, IDN...)."""
-    colon = authority.find(":")
-    host = authority
-    if colon >= 0:
-        port = authority[colon + 1 :]
-        if port and not (port.isascii() and port.isdigit()):
-            return None
-        host = authority[:colon]
-    if not host or len(host) > _MAX_HOST or not _HOST_OK.issuperset(host):
-        return None
-    if host[0] == "." or host[-1] == "." or ".." in host:
-        return None
-    if host[host.rfind(".") + 1 :].isdigit():
-        return None  # an IPv4 address, or a name no registry hands out
-    return host
+# An authority that is a normalized host, with or without a port: the common case.
+_PLAIN_AUTHORITY = re.compile(
+    r"((?:[a-z0-9_-]+\.)*[a-z0-9_-]*[a-z_-][a-z0-9_-]*)(?::[0-9]*)?"
+).fullmatch
 
 
 def authority_host(authority: str) -> str:
     """The normalized host of an authority: user info and port dropped; ``""`` if unusable."""
-    plain = plain_host(authority)
-    if plain is not None:
-        return plain
+    plain = _PLAIN_AUTHORITY(authority)
+    if plain is not None and plain.end(1) <= _MAX_HOST:
+        return plain.group(1)
     try:
         at = authority.rfind("@")
         if at >= 0:
