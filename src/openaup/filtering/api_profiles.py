@@ -107,19 +107,7 @@ class FilterProfileSerializer(serializers.ModelSerializer[FilterProfile]):
 
     class Meta:
         model = FilterProfile
-        fields = [
-            "name",
-            "title",
-            "description",
-            "minor",
-            "fail_open",
-            "default_action",
-            "safesearch",
-            "youtube",
-            "restricted",
-            "position",
-            "rules",
-        ]
+        fields = ["name", *services.PROFILE_FIELDS, "rules"]
         # the service checks the name (uniqueness, the engine's characters)
         extra_kwargs: dict[str, Any] = {"name": {"validators": []}}
 

@@ -161,6 +161,28 @@ def _profile_clause(profile: str, params: list[Any]) -> list[str]:
     return ["profile = ?"]
 
 
+def _top_blocked(
+    store: Store,
+    period: Period,
+    column: str,
+    *,
+    schools: Iterable[int] | None,
+    profile: str,
+    limit: int,
+) -> list[Count]:
+    where, params = _where(period, schools)
+    extra = _profile_clause(profile, params)
+    where = " AND ".join([where, *extra, "action = 'block'"])
+    rows = _query(
+        store,
+        period,
+        f"SELECT {column} AS k, count(*) AS n FROM {{source}} WHERE {where} "
+        f"GROUP BY k ORDER BY n DESC, k LIMIT {int(limit)}",
+        params,
+    )
+    return [Count(key=key or "", count=int(n)) for key, n in rows]
+
+
 def top_blocked_hosts(
     store: Store,
     period: Period,
@@ -170,17 +192,7 @@ def top_blocked_hosts(
     limit: int = 10,
 ) -> list[Count]:
     """The sites blocked most often in the period, for these schools (and one profile)."""
-    where, params = _where(period, schools)
-    extra = _profile_clause(profile, params)
-    where = " AND ".join([where, *extra, "action = 'block'"])
-    rows = _query(
-        store,
-        period,
-        f"SELECT host, count(*) AS n FROM {{source}} WHERE {where} "
-        f"GROUP BY host ORDER BY n DESC, host LIMIT {int(limit)}",
-        params,
-    )
-    return [Count(key=host or "", count=int(n)) for host, n in rows]
+    return _top_blocked(store, period, "host", schools=schools, profile=profile, limit=limit)
 
 
 def top_blocked_categories(
@@ -192,17 +204,8 @@ def top_blocked_categories(
     limit: int = 10,
 ) -> list[Count]:
     """The categories blocked most often (a block with no category is counted as "")."""
-    where, params = _where(period, schools)
-    extra = _profile_clause(profile, params)
-    where = " AND ".join([where, *extra, "action = 'block'"])
-    rows = _query(
-        store,
-        period,
-        f"SELECT coalesce(category, '') AS c, count(*) AS n FROM {{source}} WHERE {where} "
-        f"GROUP BY c ORDER BY n DESC, c LIMIT {int(limit)}",
-        params,
-    )
-    return [Count(key=category, count=int(n)) for category, n in rows]
+    column = "coalesce(category, '')"
+    return _top_blocked(store, period, column, schools=schools, profile=profile, limit=limit)
 
 
 def trend(
