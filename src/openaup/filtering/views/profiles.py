@@ -164,17 +164,29 @@ class RuleForm(forms.Form):
         schedule.queryset = FilterSchedule.objects.filter(school__isnull=True)
 
 
-class ProfileListView(ScopedListView):
+class _FilterListView(ScopedListView):
+    """A list of the filter's settings: staff who read the filter see it (with
+    ``may_manage`` for those who change it); a ``POST`` needs a manager."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        require_reader(request)
+        if request.method == "POST":
+            require_manager(request)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["may_manage"] = manages_filter(self.request.user)
+        return context
+
+
+class ProfileListView(_FilterListView):
     """``/filter/profiles/``: every profile with what it blocks, who gets it and how many
     people and networks it covers (as the draft stands)."""
 
     model = FilterProfile
     template_name = "filtering/profiles_list.html"
     context_object_name = "profiles"
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        require_reader(request)
-        return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Any]:
         return super().get_queryset().prefetch_related("rules", "assignments__school")
@@ -205,7 +217,6 @@ class ProfileListView(ScopedListView):
                 }
             )
         context["rows"] = rows
-        context["may_manage"] = manages_filter(self.request.user)
         return context
 
 
@@ -412,7 +423,7 @@ class CategoryForm(forms.Form):
         clause.choices = clause_choices()
 
 
-class CategoryListView(ScopedListView):
+class CategoryListView(_FilterListView):
     """``/filter/categories/``: every category with its tag, clause, lists, entries and bad
     lines (as last compiled)."""
 
@@ -420,15 +431,10 @@ class CategoryListView(ScopedListView):
     template_name = "filtering/profiles_categories.html"
     context_object_name = "categories"
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        require_reader(request)
-        return super().dispatch(request, *args, **kwargs)
-
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         titles = {c.anchor: c.title for c in services.aup_clauses()}
         context["clauses"] = titles
-        context["may_manage"] = manages_filter(self.request.user)
         return context
 
 
@@ -515,7 +521,7 @@ class AssignmentForm(forms.Form):
     )
 
 
-class ScheduleListView(ScopedListView):
+class ScheduleListView(_FilterListView):
     """``/filter/schedules/``: the district's windows and each school's own hours; managers
     add or change one here."""
 
@@ -523,19 +529,12 @@ class ScheduleListView(ScopedListView):
     template_name = "filtering/profiles_schedules.html"
     context_object_name = "schedules"
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        require_reader(request)
-        if request.method == "POST":
-            require_manager(request)
-        return super().dispatch(request, *args, **kwargs)
-
     def get_queryset(self) -> QuerySet[Any]:
         return super().get_queryset().select_related("school")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context.setdefault("form", ScheduleForm())
-        context["may_manage"] = manages_filter(self.request.user)
         return context
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -554,7 +553,7 @@ class ScheduleListView(ScopedListView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
-class AssignmentListView(ScopedListView):
+class AssignmentListView(_FilterListView):
     """``/filter/assignments/``: who gets which profile — grade bands, staff, networks and
     the person exceptions the user may see; managers add and remove rows."""
 
@@ -562,19 +561,12 @@ class AssignmentListView(ScopedListView):
     template_name = "filtering/profiles_assignments.html"
     context_object_name = "assignments"
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        require_reader(request)
-        if request.method == "POST":
-            require_manager(request)
-        return super().dispatch(request, *args, **kwargs)
-
     def get_queryset(self) -> QuerySet[Any]:
         return super().get_queryset().select_related("profile", "school", "person")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context.setdefault("form", AssignmentForm())
-        context["may_manage"] = manages_filter(self.request.user)
         return context
 
     def post(self, request: HttpRequest) -> HttpResponse:
