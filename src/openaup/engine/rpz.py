@@ -33,9 +33,7 @@ is written): write the zone again when a schedule starts or ends (``docs/dns.md`
 from __future__ import annotations
 
 import datetime
-import os
 import re
-import tempfile
 import time
 import zoneinfo
 from collections.abc import Iterable, Sequence
@@ -43,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from openaup.engine.decision import RuleState
+from openaup.engine.files import write_atomically
 from openaup.engine.lists import ListError, discover, read_domains, read_list, url_line
 from openaup.engine.policy import STATE_RANK, Policy, Profile, Rule
 from openaup.engine.urls import ip_literal
@@ -429,18 +428,7 @@ def write_rpz(
     text, report = build_rpz(sources, policy, profile, origin=origin, at=at, serial=serial)
     out = Path(out)
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="ascii", newline="\n") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            Path(tmp).chmod(0o644)
-            Path(tmp).replace(out)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(out, text)
     except OSError as exc:
         raise RpzError(f"cannot write {out}: {exc.strerror or exc}") from None
     report.path = out

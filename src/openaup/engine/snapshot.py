@@ -24,7 +24,6 @@ import mmap
 import os
 import struct
 import sys
-import tempfile
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from typing import Any
 if sys.byteorder != "little":  # pragma: no cover
     raise ImportError("the snapshot format is read in place and needs a little-endian machine")
 
+from openaup.engine.files import write_atomically
 from openaup.engine.policy import Policy, PolicyError, parse_policy
 
 __all__ = [
@@ -142,30 +142,7 @@ def write_snapshot(
         MAGIC, VERSION, HEADER.size, 0, int(when.timestamp()), n, meta_len, body_len,
         digest.digest(),
     )  # fmt: skip
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(header)
-            for part in body_parts:
-                out.write(part)
-            out.flush()
-            os.fsync(out.fileno())
-        Path(tmp).chmod(0o644)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    try:
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return HEADER.size + body_len
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
+    write_atomically(path, [header, *body_parts])
     return HEADER.size + body_len
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import os
 import re
 import shutil
 import tempfile
@@ -37,6 +36,7 @@ from django.utils import timezone
 
 from openaup.audit.services import record
 from openaup.engine import sources
+from openaup.engine.files import write_atomically
 from openaup.engine.lists import domain_line, url_line
 from openaup.filtering.choices import ListKind, SourceStatus
 from openaup.filtering.models import ListSource, LocalList
@@ -477,15 +477,6 @@ def check_local_lines(text: str) -> tuple[list[str], list[LineProblem]]:
     return entries, problems
 
 
-def _atomic_write(target: Path, text: str) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
-    Path(tmp).chmod(0o644)
-    Path(tmp).replace(target)
-
-
 def _write_local(category: str, entries: list[str], allow: bool) -> None:
     """``local/<category>.txt`` holds the domains; URL prefixes, which only the UT1 layout
     carries, go to ``local/urls/<category>/urls`` (with ``usage`` ``white`` for an
@@ -494,11 +485,11 @@ def _write_local(category: str, entries: list[str], allow: bool) -> None:
     header = f"# {category}: edited in OpenAUP ({'allow' if allow else 'block'} list)\n"
     domains = [e for e in entries if "/" not in e]
     urls = [e for e in entries if "/" in e]
-    _atomic_write(folder / f"{category}.txt", header + "".join(f"{d}\n" for d in domains))
+    write_atomically(folder / f"{category}.txt", header + "".join(f"{d}\n" for d in domains))
     url_dir = folder / "urls" / category
     if urls:
-        _atomic_write(url_dir / "urls", header + "".join(f"{u}\n" for u in urls))
-        _atomic_write(url_dir / "usage", "white\n" if allow else "black\n")
+        write_atomically(url_dir / "urls", header + "".join(f"{u}\n" for u in urls))
+        write_atomically(url_dir / "usage", "white\n" if allow else "black\n")
     elif url_dir.is_dir():
         shutil.rmtree(url_dir, ignore_errors=True)
 

@@ -25,9 +25,7 @@ import datetime
 import difflib
 import hashlib
 import json
-import os
 import re
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -42,6 +40,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from openaup.audit.services import record
+from openaup.engine.files import write_atomically
 from openaup.engine.policy import Policy, PolicyError, parse_policy
 from openaup.filtering import paths
 from openaup.filtering.choices import AssignmentKind, RevisionStatus, RuleState
@@ -495,21 +494,6 @@ def _settings_for(toml: str | None, rollback_of: PolicyRevision | None) -> dict[
     return live.settings if live is not None else settings_snapshot()
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).chmod(0o644)  # the Squid helpers, another user, read it
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _enqueue(revision_id: int, *, sync: bool) -> None:
     if sync:
         compile_revision(revision=PolicyRevision.objects.get(pk=revision_id))
@@ -577,7 +561,7 @@ def publish_policy(
     policy_file = paths.policy_path()
 
     def after_commit() -> None:
-        _write_atomically(policy_file, text)
+        write_atomically(policy_file, text)
         _enqueue(revision.pk, sync=sync)
 
     if sync:  # the demo loader and commands: compiled before this returns
