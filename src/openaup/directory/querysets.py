@@ -79,19 +79,23 @@ def _may_change_district(access: Access) -> bool:
     return access.is_district_admin or access.is_tech_staff
 
 
+def taught_section_ids(person_id: int) -> Any:
+    """The ids of the sections ``person_id`` teaches (an active teacher or aide enrollment),
+    as a subquery for ``..._id__in``."""
+    from openaup.directory.models import Enrollment
+
+    return Enrollment.objects.filter(
+        person_id=person_id, role__in=["teacher", "aide"], is_active=True
+    ).values("section_id")
+
+
 def _teacher_section_ids(access: Access) -> Q:
     """Sections in which the user's person teaches (an active teacher/aide enrollment). A
     subquery, not a join: OR-ed with other conditions, a join to every enrollment of every
     section is slow at the scale of a large district."""
-    from openaup.directory.models import Enrollment
-
     if access.person_id is None:
         return Q(pk__in=[])
-    return Q(
-        pk__in=Enrollment.objects.filter(
-            person_id=access.person_id, role__in=["teacher", "aide"], is_active=True
-        ).values("section_id")
-    )
+    return Q(pk__in=taught_section_ids(access.person_id))
 
 
 class SchoolQuerySet(ScopedQuerySet):

@@ -104,17 +104,14 @@ class ProfileAssignmentQuerySet(ScopedQuerySet):
 
 def _decider_q(access: Access, *, section_field: str, school_field: str) -> Q:
     """Rows a principal (their schools) or a teacher (their sections) may see."""
-    from openaup.directory.models import Enrollment
+    from openaup.directory.querysets import taught_section_ids
 
     cond = Q(pk__in=[])
     schools = access.schools_with(Role.SCHOOL_ADMIN)
     if schools:
         cond |= Q(**{f"{school_field}__in": schools})
     if access.person_id is not None and access.has(Role.TEACHER):
-        taught = Enrollment.objects.filter(
-            person_id=access.person_id, role__in=["teacher", "aide"], is_active=True
-        ).values("section_id")
-        cond |= Q(**{f"{section_field}__in": taught})
+        cond |= Q(**{f"{section_field}__in": taught_section_ids(access.person_id)})
     return cond
 
 
@@ -127,12 +124,10 @@ class UnblockRequestQuerySet(ScopedQuerySet):
         if access.person_id is not None and access.has(Role.TEACHER):
             # A student's request goes to the teachers of the student's sections.
             from openaup.directory.models import Enrollment
+            from openaup.directory.querysets import taught_section_ids
 
-            taught = Enrollment.objects.filter(
-                person_id=access.person_id, role__in=["teacher", "aide"], is_active=True
-            ).values("section_id")
             students = Enrollment.objects.filter(
-                section_id__in=taught, role="student", is_active=True
+                section_id__in=taught_section_ids(access.person_id), role="student", is_active=True
             ).values("person_id")
             cond |= Q(scope="section", person_id__in=students)
         if action == "view":
