@@ -27,6 +27,7 @@ from openaup.core.views import (
     ScopedObjectActionView,
     ScopedObjectMixin,
     SignedInView,
+    add_form_errors,
 )
 from openaup.directory.models import GuardianLink
 
@@ -108,11 +109,7 @@ class AccessGrantCreateView(SignedInView):
                     ends_on=data["ends_on"],
                 )
             except ValidationError as error:
-                if hasattr(error, "error_dict"):
-                    for field, errors in error.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
-                else:
-                    form.add_error(None, error)
+                add_form_errors(form, error)
             else:
                 messages.success(request, "Access given.")
                 return redirect("access:grant-detail", grant.pk)

@@ -9,17 +9,41 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, QuerySet
 from rest_framework import viewsets
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 
 from openaup.core.context import bind_actor
 from openaup.core.querysets import Action, ScopedQuerySet
 
-__all__ = ["ScopedReadOnlyViewSet", "ScopedViewSetMixin"]
+__all__ = ["ScopedReadOnlyViewSet", "ScopedViewSetMixin", "call_service", "field_errors"]
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def field_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
+    """A service's :class:`django.core.exceptions.ValidationError` as DRF reports errors:
+    messages by field, ``non_field_errors`` for the rest."""
+    if hasattr(exc, "error_dict"):
+        return {
+            ("non_field_errors" if field == "__all__" else field): list(messages)
+            for field, messages in exc.message_dict.items()
+        }
+    return {"non_field_errors": exc.messages}
+
+
+def call_service(function: Any, **kwargs: Any) -> Any:
+    """Call a service for an API view: its ``PermissionDenied`` becomes a 403 and its
+    ``ValidationError`` a 400 naming the fields."""
+    try:
+        return function(**kwargs)
+    except DjangoPermissionDenied as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except DjangoValidationError as exc:
+        raise ValidationError(field_errors(exc)) from exc
 
 
 class ScopedViewSetMixin:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import DatabaseError, connection
 from django.db.models import QuerySet
@@ -31,7 +32,18 @@ __all__ = [
     "ScopedObjectActionView",
     "ScopedObjectMixin",
     "SignedInView",
+    "add_form_errors",
 ]
+
+
+def add_form_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's :class:`ValidationError` on ``form``: each message at its field,
+    or at the top of the form when it names no field of the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 class PublicView(View):

@@ -12,36 +12,18 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from openaup.core.api import ScopedViewSetMixin
+from openaup.core.api import ScopedViewSetMixin, call_service
 from openaup.filtering.choices import ListKind
 from openaup.filtering.models import ListSource, LocalList
 from openaup.filtering.services import lists as services
 
 __all__ = ["ROUTES", "ListSourceViewSet", "LocalListViewSet"]
-
-
-def _field_errors(exc: DjangoValidationError) -> Any:
-    if hasattr(exc, "error_dict"):
-        return {field: list(messages) for field, messages in exc.message_dict.items()}
-    return {"non_field_errors": exc.messages}
-
-
-def _call(function: Any, **kwargs: Any) -> Any:
-    try:
-        return function(**kwargs)
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except DjangoValidationError as exc:
-        raise ValidationError(_field_errors(exc)) from exc
 
 
 class ListSourceSerializer(serializers.ModelSerializer[ListSource]):
@@ -108,7 +90,7 @@ class ListSourceViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incoming = ListSourceWriteSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        source = _call(services.create_source, actor=request.user, **incoming.validated_data)
+        source = call_service(services.create_source, actor=request.user, **incoming.validated_data)
         return Response(ListSourceSerializer(source).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ListSourceChangeSerializer, responses={200: ListSourceSerializer})
@@ -116,7 +98,7 @@ class ListSourceViewSet(
         source = self.get_object()
         incoming = ListSourceChangeSerializer(data=request.data, partial=True)
         incoming.is_valid(raise_exception=True)
-        source = _call(
+        source = call_service(
             services.change_source, actor=request.user, source=source, **incoming.validated_data
         )
         return Response(ListSourceSerializer(source).data)
@@ -128,7 +110,7 @@ class ListSourceViewSet(
         source = self.get_object()
         incoming = UpdateRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        source = _call(
+        source = call_service(
             services.request_update,
             actor=request.user,
             source=source,
@@ -163,7 +145,7 @@ class LocalListViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incoming = LocalListSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        row = _call(services.save_local_list, actor=request.user, **incoming.validated_data)
+        row = call_service(services.save_local_list, actor=request.user, **incoming.validated_data)
         return Response(LocalListSerializer(row).data, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -178,7 +160,7 @@ class LocalListViewSet(
             "entries": row.entries,
             **incoming.validated_data,
         }
-        row = _call(services.save_local_list, actor=request.user, local_list=row, **data)
+        row = call_service(services.save_local_list, actor=request.user, local_list=row, **data)
         return Response(LocalListSerializer(row).data)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -15,17 +15,15 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from openaup.core.api import ScopedViewSetMixin
+from openaup.core.api import ScopedViewSetMixin, call_service
 from openaup.filtering.choices import DefaultAction, RuleState, YouTubeMode
 from openaup.filtering.models import (
     Category,
@@ -45,21 +43,6 @@ __all__ = [
     "PolicyRevisionViewSet",
     "ProfileRuleViewSet",
 ]
-
-
-def _field_errors(exc: DjangoValidationError) -> Any:
-    if hasattr(exc, "error_dict"):
-        return {field: list(messages) for field, messages in exc.message_dict.items()}
-    return {"non_field_errors": exc.messages}
-
-
-def _call(fn: Any, **kwargs: Any) -> Any:
-    try:
-        return fn(**kwargs)
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except DjangoValidationError as exc:
-        raise ValidationError(_field_errors(exc)) from exc
 
 
 def _require_manager(request: Request) -> None:
@@ -135,7 +118,7 @@ class FilterProfileViewSet(
         incoming = FilterProfileSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
-        profile = _call(services.save_profile, actor=request.user, **data)
+        profile = call_service(services.save_profile, actor=request.user, **data)
         return Response(
             FilterProfileSerializer(self.get_queryset().get(pk=profile.pk)).data,
             status=status.HTTP_201_CREATED,
@@ -146,7 +129,7 @@ class FilterProfileViewSet(
         incoming = FilterProfileSerializer(profile, data=request.data, partial=True)
         incoming.is_valid(raise_exception=True)
         data = {k: v for k, v in incoming.validated_data.items() if k != "name"}
-        _call(services.save_profile, actor=request.user, profile=profile, **data)
+        call_service(services.save_profile, actor=request.user, profile=profile, **data)
         return Response(FilterProfileSerializer(self.get_queryset().get(pk=profile.pk)).data)
 
 
@@ -180,7 +163,7 @@ class ProfileRuleViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
             ),
         }
         profile = data.get("profile") or (rule.profile if rule is not None else None)
-        saved: ProfileRule = _call(
+        saved: ProfileRule = call_service(
             services.save_rule, actor=request.user, profile=profile, rule=rule, **values
         )
         return saved
@@ -197,7 +180,7 @@ class ProfileRuleViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         rule = self.get_object()
         _require_manager(request)
-        _call(services.delete_rule, actor=request.user, rule=rule)
+        call_service(services.delete_rule, actor=request.user, rule=rule)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -237,7 +220,7 @@ class CategoryViewSet(
         incoming = CategorySerializer(category, data=request.data, partial=True)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        _call(
+        call_service(
             services.update_category,
             actor=request.user,
             category=category,
@@ -298,7 +281,9 @@ class PolicyRevisionViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         _require_manager(request)
         incoming = PublishSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        revision = _call(publishing.publish_policy, actor=request.user, **incoming.validated_data)
+        revision = call_service(
+            publishing.publish_policy, actor=request.user, **incoming.validated_data
+        )
         return Response(PolicyRevisionSerializer(revision).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={201: PolicyRevisionSerializer})
@@ -307,7 +292,7 @@ class PolicyRevisionViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         """Publish this revision again and bring the settings back to it."""
         revision = self.get_object()
         _require_manager(request)
-        new = _call(publishing.rollback_to, actor=request.user, revision=revision)
+        new = call_service(publishing.rollback_to, actor=request.user, revision=revision)
         return Response(PolicyRevisionSerializer(new).data, status=status.HTTP_201_CREATED)
 
 

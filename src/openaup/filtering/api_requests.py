@@ -22,7 +22,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from openaup.core.api import ScopedReadOnlyViewSet, ScopedViewSetMixin
+from openaup.core.api import ScopedReadOnlyViewSet, ScopedViewSetMixin, field_errors
 from openaup.directory.models import Person, School, Section
 from openaup.filtering.choices import OverrideAction, OverrideScope
 from openaup.filtering.models import Override, UnblockRequest
@@ -131,15 +131,6 @@ class OverrideCreateSerializer(serializers.Serializer[Any]):
         self.fields["person"].queryset = Person.objects.visible_to(request.user)  # type: ignore[attr-defined]
 
 
-def _field_errors(exc: DjangoValidationError) -> Any:
-    if hasattr(exc, "error_dict"):
-        return {
-            ("non_field_errors" if field == "__all__" else field): list(messages)
-            for field, messages in exc.message_dict.items()
-        }
-    return {"non_field_errors": exc.messages}
-
-
 class UnblockRequestViewSet(ScopedReadOnlyViewSet):
     """Unblock requests from the block page that the caller may see; approve or deny one."""
 
@@ -159,7 +150,7 @@ class UnblockRequestViewSet(ScopedReadOnlyViewSet):
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from exc
         except DjangoValidationError as exc:
-            raise ValidationError(_field_errors(exc)) from exc
+            raise ValidationError(field_errors(exc)) from exc
         unblock_request.refresh_from_db()
         return Response(UnblockRequestSerializer(unblock_request).data)
 
@@ -232,7 +223,7 @@ class OverrideViewSet(
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from exc
         except DjangoValidationError as exc:
-            raise ValidationError(_field_errors(exc)) from exc
+            raise ValidationError(field_errors(exc)) from exc
         return Response(OverrideSerializer(override).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: OverrideSerializer})
@@ -244,7 +235,7 @@ class OverrideViewSet(
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from exc
         except DjangoValidationError as exc:
-            raise ValidationError(_field_errors(exc)) from exc
+            raise ValidationError(field_errors(exc)) from exc
         override.refresh_from_db()
         return Response(OverrideSerializer(override).data)
 

@@ -25,7 +25,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from openaup.core.api import ScopedReadOnlyViewSet, ScopedViewSetMixin
+from openaup.core.api import ScopedReadOnlyViewSet, ScopedViewSetMixin, field_errors
 from openaup.core.middleware import client_ip, user_agent
 from openaup.directory.choices import PersonStatus
 from openaup.directory.models import Person
@@ -205,12 +205,6 @@ class SignatureCreateSerializer(serializers.Serializer[Any]):
         return attrs
 
 
-def _field_errors(exc: DjangoValidationError) -> Any:
-    if hasattr(exc, "error_dict"):
-        return {field: list(messages) for field, messages in exc.message_dict.items()}
-    return {"non_field_errors": exc.messages}
-
-
 class SignatureFilter(django_filters.FilterSet):
     campaign = django_filters.NumberFilter(field_name="campaign_id")
     person = django_filters.NumberFilter(
@@ -277,7 +271,7 @@ class SignatureViewSet(
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from exc
         except DjangoValidationError as exc:
-            raise ValidationError(_field_errors(exc)) from exc
+            raise ValidationError(field_errors(exc)) from exc
         created = self.get_queryset().get(pk=signature.pk)
         return Response(SignatureSerializer(created).data, status=status.HTTP_201_CREATED)
 

@@ -25,19 +25,12 @@ from openaup.core.views import (
     ScopedListView,
     ScopedObjectActionView,
     SignedInView,
+    add_form_errors,
 )
 from openaup.filtering.choices import ListKind
 from openaup.filtering.models import ListSource, LocalList
 from openaup.filtering.querysets import manages_filter, reads_filter
 from openaup.filtering.services import lists as services
-
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _require_reader(request: HttpRequest) -> None:
@@ -165,7 +158,7 @@ class ListSourceCreateView(SignedInView):
             try:
                 source = services.create_source(actor=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_form_errors(form, error)
             else:
                 messages.success(
                     request, _("The list source is added: update it now to fetch its lists.")
@@ -218,7 +211,7 @@ class ListSourceEditView(_ManagedSourceMixin):
             try:
                 services.change_source(actor=request.user, source=source, **data)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_form_errors(form, error)
             else:
                 messages.success(request, _("The list source is saved."))
                 return redirect("filtering:list-source-detail", name=source.name)
@@ -272,7 +265,7 @@ class LocalListCreateView(ListSourceCreateView):
             try:
                 row = services.save_local_list(actor=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_form_errors(form, error)
             else:
                 messages.success(request, _("The list is saved: publish to put it to use."))
                 return redirect("filtering:local-list-edit", category=row.category)
@@ -318,7 +311,7 @@ class LocalListEditView(ScopedDetailView):
                     actor=request.user, local_list=row, **form.cleaned_data
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_form_errors(form, error)
             else:
                 messages.success(request, _("The list is saved: publish to put it to use."))
                 return redirect("filtering:local-list-edit", category=row.category)

@@ -26,6 +26,7 @@ from openaup.core.views import (
     ScopedListView,
     ScopedObjectActionView,
     SignedInView,
+    add_form_errors,
 )
 from openaup.directory.choices import Grade
 from openaup.directory.models import Person, School
@@ -55,14 +56,6 @@ DAY_CHOICES = [
     ("sun", _("Sunday")),
 ]
 GRADE_CHOICES = [("", "—"), *[(g.value, g.label) for g in Grade]]
-
-
-def add_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def require_reader(request: HttpRequest) -> None:
@@ -284,7 +277,7 @@ class ProfileCreateView(SignedInView):
             try:
                 profile = services.save_profile(actor=request.user, **data)
             except ValidationError as error:
-                add_errors(form, error)
+                add_form_errors(form, error)
             else:
                 messages.success(request, _("The profile is saved as a draft: publish it."))
                 return redirect("filtering:profile-detail", name=profile.name)
@@ -327,7 +320,7 @@ class ProfileEditView(_ManagedProfileMixin, SignedInView):
             try:
                 services.save_profile(actor=request.user, profile=profile, **data)
             except ValidationError as error:
-                add_errors(form, error)
+                add_form_errors(form, error)
             else:
                 messages.success(request, _("The profile is saved as a draft: publish it."))
                 return redirect("filtering:profile-detail", name=profile.name)
@@ -386,7 +379,7 @@ class RuleEditView(_ManagedProfileMixin, SignedInView):
                     outside_schedule=data["outside_schedule"],
                 )
             except ValidationError as error:
-                add_errors(form, error)
+                add_form_errors(form, error)
             else:
                 messages.success(request, _("The rule is saved as a draft: publish it."))
                 return redirect("filtering:profile-detail", name=profile.name)
@@ -474,7 +467,7 @@ class CategoryEditView(ScopedDetailView):
                     clause=form.cleaned_data["clause"],
                 )
             except ValidationError as error:
-                add_errors(form, error)
+                add_form_errors(form, error)
             else:
                 messages.success(request, _("The category is saved as a draft: publish it."))
                 return redirect("filtering:category-list")
@@ -545,7 +538,7 @@ class ScheduleListView(_FilterListView):
             try:
                 services.save_schedule(actor=request.user, schedule=existing.first(), **data)
             except ValidationError as error:
-                add_errors(form, error)
+                add_form_errors(form, error)
             else:
                 messages.success(request, _("The schedule is saved as a draft: publish it."))
                 return redirect("filtering:schedule-list")
@@ -583,7 +576,7 @@ class AssignmentListView(_FilterListView):
                 try:
                     services.create_assignment(actor=request.user, person=person, **data)
                 except ValidationError as error:
-                    add_errors(form, error)
+                    add_form_errors(form, error)
                 else:
                     messages.success(request, _("Saved as a draft: publish it."))
                     return redirect("filtering:assignment-list")

@@ -21,12 +21,12 @@ from django.shortcuts import redirect
 from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
 
-from openaup.core.views import ScopedObjectActionView, SignedInView
+from openaup.core.views import ScopedObjectActionView, SignedInView, add_form_errors
 from openaup.filtering.choices import RevisionStatus
 from openaup.filtering.models import PolicyRevision
 from openaup.filtering.querysets import manages_filter
 from openaup.filtering.services import publishing
-from openaup.filtering.views.profiles import add_errors, require_manager, require_reader
+from openaup.filtering.views.profiles import require_manager, require_reader
 
 
 class PublishForm(forms.Form):
@@ -93,7 +93,7 @@ class PublishView(SignedInView):
                     confirm_reason=form.cleaned_data["confirm_reason"],
                 )
             except ValidationError as error:
-                add_errors(form, error)
+                add_form_errors(form, error)
             else:
                 messages.success(
                     request,

@@ -22,6 +22,7 @@ from openaup.core.views import (
     ScopedDetailView,
     ScopedObjectActionView,
     SignedInView,
+    add_form_errors,
 )
 from openaup.directory.choices import Grade
 from openaup.policies.choices import Audience, VersionStatus
@@ -42,14 +43,6 @@ def language_name(code: str) -> str:
             return str(get_language_info(code.split("-")[0])["name_local"]) + f" ({code})"
         except KeyError:
             return code
-
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _versions(user: Any) -> QuerySet[PolicyVersion]:
@@ -288,7 +281,7 @@ class PolicyCreateView(SignedInView):
             try:
                 policy = documents.create_policy(actor=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_form_errors(form, error)
             else:
                 messages.success(request, "The policy is created. Add its first version.")
                 return redirect("policies:version-create", slug=policy.slug)
@@ -333,7 +326,7 @@ class VersionCreateView(SignedInView):
                     actor=request.user, policy=policy, **form.cleaned_data
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_form_errors(form, error)
             else:
                 messages.success(request, "The draft is created.")
                 return redirect("policies:version-detail", slug=slug, pk=version.pk)
@@ -411,7 +404,7 @@ class TextEditView(_ChangeVersionMixin, ScopedDetailView):
                 try:
                     text = documents.save_text(actor=request.user, version=version, **cleaned)
                 except ValidationError as error:
-                    _add_errors(form, error)
+                    add_form_errors(form, error)
                 else:
                     messages.success(request, f"The {language_name(text.language)} text is saved.")
                     url = reverse(
