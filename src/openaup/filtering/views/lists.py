@@ -29,20 +29,9 @@ from openaup.core.views import (
 )
 from openaup.filtering.choices import ListKind
 from openaup.filtering.models import ListSource, LocalList
-from openaup.filtering.querysets import manages_filter, reads_filter
+from openaup.filtering.querysets import manages_filter
 from openaup.filtering.services import lists as services
-
-
-def _require_reader(request: HttpRequest) -> None:
-    if request.user.is_authenticated and not reads_filter(request.user):
-        raise PermissionDenied("Only staff read the filter's lists.")
-
-
-def _require_manager(request: HttpRequest) -> None:
-    if request.user.is_authenticated and not manages_filter(request.user):
-        raise PermissionDenied(
-            "Only district administrators and technology staff change the filter's lists."
-        )
+from openaup.filtering.views.profiles import require_manager, require_reader
 
 
 class SourceForm(forms.Form):
@@ -108,7 +97,7 @@ class ListSourceListView(ScopedListView):
     context_object_name = "sources"
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        _require_reader(request)
+        require_reader(request)
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -140,7 +129,7 @@ class ListSourceCreateView(SignedInView):
     template_name = "filtering/lists_form.html"
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        _require_manager(request)
+        require_manager(request)
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
