@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_pages import assert_accessible, sign_in
+from tests.browser.axe import assert_accessible
+from tests.browser.test_pages import sign_in
 from tests.personas import World
 
 pytestmark = pytest.mark.browser

@@ -14,7 +14,8 @@ from openaup.engine.blocktoken import sign
 from openaup.filtering.models import Category, FilterProfile, UnblockRequest
 from openaup.filtering.services.requests import ensure_block_key
 from openaup.policies.demo import load_demo_policies
-from tests.browser.test_pages import assert_accessible, sign_in
+from tests.browser.axe import assert_accessible
+from tests.browser.test_pages import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -104,6 +105,7 @@ def test_the_teacher_approves_from_the_queue(page: Any, district: Any, teacher: 
     page.goto("/filter/requests/")
     assert_accessible(page, "review queue")
     page.get_by_role("link", name="games.example").click()
+    expect(page).to_have_url(re.compile(r"/filter/requests/\d+/$"))
     assert_accessible(page, "request page")
     page.get_by_label("For how long").select_option("lesson")
     page.get_by_role("button", name="Approve").click()

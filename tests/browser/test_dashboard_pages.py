@@ -7,23 +7,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from openaup.policies import services
 from openaup.policies.models import SigningCampaign
 from openaup.policies.services import reminders
 from tests.accounts.factories import UserFactory
+from tests.browser.axe import assert_accessible
 from tests.browser.test_pages import sign_in
 from tests.personas import World
 from tests.policies.campaign_setup import make_versions, open_campaign
 
 pytestmark = pytest.mark.browser
-
-
-def assert_accessible(page: Any, what: str) -> None:
-    results = Axe().run(page)
-    assert results.violations_count == 0, f"{what} ({page.url}):\n{results.generate_report()}"
 
 
 @pytest.fixture

@@ -39,7 +39,8 @@ from openaup.filtering.paths import block_key_path, decision_log_dir, snapshot_p
 from openaup.filtering.services.requests import ensure_block_key, expire_overrides
 from openaup.filtering.tasks import compile_policy
 from tests.accounts.factories import UserFactory
-from tests.browser.test_pages import assert_accessible, sign_in
+from tests.browser.axe import assert_accessible
+from tests.browser.test_pages import sign_in
 
 pytestmark = pytest.mark.browser
 

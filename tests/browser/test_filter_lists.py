@@ -10,7 +10,8 @@ from playwright.sync_api import expect
 
 from openaup.filtering.models import LocalList
 from openaup.filtering.services import lists
-from tests.browser.test_pages import assert_accessible, sign_in
+from tests.browser.axe import assert_accessible
+from tests.browser.test_pages import sign_in
 from tests.filtering import lists_support
 from tests.filtering.lists_support import ut1_archive
 

@@ -10,7 +10,6 @@ import time
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from playwright.sync_api import expect
 
@@ -19,6 +18,7 @@ from openaup.engine.decision import FilterRequest
 from openaup.engine.snapshot import Snapshot
 from openaup.filtering import paths
 from openaup.filtering.models import PolicyRevision
+from tests.browser.axe import assert_accessible
 from tests.browser.test_pages import sign_in
 from tests.filtering import profile_setup
 
@@ -40,11 +40,6 @@ PAGES = [
     ("/filter/publish/", "Publish the filter"),
     ("/filter/status/", "Filter status"),
 ]
-
-
-def assert_accessible(page: Any, what: str) -> None:
-    results = Axe().run(page)
-    assert results.violations_count == 0, f"{what} ({page.url}):\n{results.generate_report()}"
 
 
 def decide(url: str, profile: str) -> str:

@@ -7,10 +7,10 @@ import re
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.accounts.factories import PASSWORD
+from tests.browser.axe import assert_accessible
 from tests.directory.factories import StudentFactory
 from tests.personas import World
 
@@ -29,11 +29,6 @@ def sign_in(page: Any, username: str, password: str = PASSWORD) -> None:
 
 def people_rows(page: Any) -> Any:
     return page.get_by_role("table", name="People").locator("tbody tr")
-
-
-def assert_accessible(page: Any, what: str) -> None:
-    results = Axe().run(page)
-    assert results.violations_count == 0, f"{what} ({page.url}):\n{results.generate_report()}"
 
 
 @pytest.mark.parametrize(

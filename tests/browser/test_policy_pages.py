@@ -6,18 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from openaup.policies.demo import load_demo_policies
 from openaup.policies.models import PolicyVersion
+from tests.browser.axe import assert_accessible
 
 pytestmark = pytest.mark.browser
-
-
-def assert_accessible(page: Any, what: str) -> None:
-    results = Axe().run(page)
-    assert results.violations_count == 0, f"{what} ({page.url}):\n{results.generate_report()}"
 
 
 @pytest.fixture

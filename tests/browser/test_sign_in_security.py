@@ -15,7 +15,8 @@ from playwright.sync_api import expect
 
 from openaup.cases.models import PhishingReport
 from tests.accounts.two_factor import code_for
-from tests.browser.test_pages import assert_accessible, sign_in
+from tests.browser.axe import assert_accessible
+from tests.browser.test_pages import sign_in
 
 pytestmark = pytest.mark.browser
 

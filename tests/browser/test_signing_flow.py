@@ -16,7 +16,8 @@ import pytest
 from playwright.sync_api import expect
 
 from openaup.policies.services import reminders
-from tests.browser.test_pages import assert_accessible, sign_in
+from tests.browser.axe import assert_accessible
+from tests.browser.test_pages import sign_in
 from tests.browser.test_signing_pages import open_round, tab_to
 from tests.personas import World
 

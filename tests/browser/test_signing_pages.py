@@ -16,7 +16,8 @@ from openaup.directory.models import GuardianLink
 from openaup.policies import services
 from openaup.policies.choices import Audience
 from openaup.policies.models import PolicyVersion, SigningCampaign, SigningLink
-from tests.browser.test_pages import assert_accessible, sign_in
+from tests.browser.axe import assert_accessible
+from tests.browser.test_pages import sign_in
 from tests.personas import World
 
 pytestmark = pytest.mark.browser
