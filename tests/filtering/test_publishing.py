@@ -16,7 +16,7 @@ from openaup.audit.models import AuditEvent
 from openaup.engine.decide import Engine
 from openaup.engine.decision import FilterRequest
 from openaup.engine.policy import parse_policy
-from openaup.engine.snapshot import Snapshot
+from openaup.engine.snapshot import Snapshot, SnapshotError
 from openaup.filtering import paths
 from openaup.filtering.models import (
     Category,
@@ -270,6 +270,22 @@ def test_recompiling_the_live_revision_picks_up_new_lists(
     assert live == demo_filter
     assert decide("http://new-game.example/", profile="middle").action == "block"
     assert Category.objects.get(name="games").entries == 1
+
+
+def test_a_snapshot_of_an_older_format_is_compiled_again(demo_filter: PolicyRevision) -> None:
+    assert publishing.recompile_if_outdated(sync=True) is None  # readable: nothing to do
+    path = paths.snapshot_path()
+    data = bytearray(path.read_bytes())
+    data[8:10] = (1).to_bytes(2, "little")  # the format version an older OpenAUP wrote
+    path.write_bytes(bytes(data))
+    with pytest.raises(SnapshotError, match="format version 1"):
+        Snapshot.open(path)
+    assert publishing.recompile_if_outdated(sync=True) == demo_filter
+    assert decide("http://play.example/", profile="middle").action == "block"
+    event = AuditEvent.objects.filter(action="filter.policy.recompiled").latest("id")
+    assert "another version" in str(event.reason)
+    path.write_bytes(b"AUPSNAP\0 damaged")  # damaged, not outdated: left for an operator
+    assert publishing.recompile_if_outdated(sync=True) is None
 
 
 def test_the_diff_marks_added_and_removed_lines() -> None:

@@ -5,7 +5,10 @@ host gets the URL flag, so a decision only looks for URL prefixes under hosts th
 some). Each key's value is the set of lists that hold it, so one lookup answers for all
 categories and a decision can still say which list matched. The policy's own host and URL
 rules are compiled the same way, as one list per rule. Keys are 64-bit BLAKE2b hashes; the
-key and list id are packed into one integer and sorted once.
+key and list id are packed into one integer and sorted once. Every domain that a longer
+host key ends with (``a.com`` and ``b.a.com`` of ``x.b.a.com``) goes into the snapshot's
+parent filter, so a look-up can walk a host from its last two labels up and stop at the
+first domain no key is longer than.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, islice, repeat
-from operator import and_, eq, lshift, or_, rshift
+from operator import and_, eq, ge, itemgetter, le, lshift, or_, rshift
 from pathlib import Path
 from typing import Any, cast
 
@@ -79,10 +82,23 @@ def _policy_lists(policy: Policy) -> list[tuple[dict[str, Any], list[str]]]:
     return out
 
 
+def _add_parents(hosts: list[bytes], into: set[bytes]) -> None:
+    """Add to ``into`` every parent domain with two labels or more of each host (one label
+    dropped per round, each round in C: ``map``, ``compress``)."""
+    level = hosts
+    while True:
+        level = list(compress(level, map(ge, map(bytes.count, level, repeat(b".")), repeat(2))))
+        if not level:
+            return
+        level = list(map(itemgetter(2), map(bytes.partition, level, repeat(b"."))))
+        into.update(level)
+
+
 def build_tables(
     contents: Iterable[tuple[dict[str, Any], Sequence[str] | Sequence[bytes]]],
-) -> tuple[array[int], array[int], list[list[int]], list[dict[str, Any]]]:
-    """Sorted key hashes, their values, the category sets and the list records.
+) -> tuple[array[int], array[int], list[list[int]], list[dict[str, Any]], array[int]]:
+    """Sorted key hashes, their values, the category sets, the list records and the key
+    hashes of the parent domains of the host keys (for the snapshot's parent filter).
 
     Each list's keys are hashed in bulk and packed with the list id into one integer
     (``hash << 16 | list id``); one sort brings equal keys together, and only keys that
@@ -103,6 +119,7 @@ def build_tables(
         return sid
 
     hashed: list[tuple[int, array[int], array[int] | None]] = []
+    parents: set[bytes] = set()
     for lid, (record, entries) in enumerate(contents):
         if lid >= _MAX_LISTS:
             raise ValueError(f"too many lists (at most {_MAX_LISTS})")
@@ -118,16 +135,26 @@ def build_tables(
         if record["kind"] != "domains":  # domain lines never hold a "/"
             hosts = [e.split(b"/", 1)[0] for e in encoded if b"/" in e]
             flags = hash_keys(hosts) if hosts else None
+            _add_parents([e.split(b"/", 1)[0] for e in encoded], parents)
+        else:
+            _add_parents(encoded, parents)
         hashed.append((lid, hash_keys(encoded), flags))
+    parent_hashes = hash_keys(list(parents))
+    del parents
     if len(hashed) == 1 and hashed[0][2] is None:
         # one list without URL prefixes (a single big list): no merging needed
         lid, only, _ = hashed[0]
-        ordered = sorted(only)
+        # Floats compare faster than 64-bit ints, and float() keeps their order but for
+        # hashes that agree on their top 53 bits: checked, and then sorted as ints.
+        ordered = sorted(only, key=float)
+        if not all(map(le, ordered, islice(ordered, 1, None))):
+            ordered.sort()
         repeats = list(compress(range(1, len(ordered)), map(eq, ordered, islice(ordered, 1, None))))
         if repeats:
             gone = set(repeats)
             ordered = [h for i, h in enumerate(ordered) if i not in gone]
-        return array("Q", ordered), array("H", [set_id((lid,))]) * len(ordered), sets, records
+        values = array("H", [set_id((lid,))]) * len(ordered)
+        return array("Q", ordered), values, sets, records, parent_hashes
     packed: list[int] = []
     for lid, hashes_of_list, flags in hashed:
         packed.extend(map(or_, map(lshift, hashes_of_list, repeat(16)), repeat(lid)))
@@ -146,7 +173,7 @@ def build_tables(
     n = len(hashes)
     repeated = list(compress(range(1, n), map(eq, hashes, islice(hashes, 1, None))))
     if not repeated:
-        return array("Q", hashes), array("H", values_all), sets, records
+        return array("Q", hashes), array("H", values_all), sets, records, parent_hashes
     keep = [True] * n
     i = 0
     while i < len(repeated):
@@ -164,7 +191,7 @@ def build_tables(
         i += 1
     keys = array("Q", compress(hashes, keep))
     values = array("H", compress(values_all, keep))
-    return keys, values, sets, records
+    return keys, values, sets, records, parent_hashes
 
 
 def compile_snapshot(
@@ -219,7 +246,7 @@ def compile_snapshot(
             )
     contents.extend(_policy_lists(policy))
     report.unknown_categories = sorted(policy.categories() - categories)
-    keys, values, sets, records = build_tables(contents)
+    keys, values, sets, records, parents = build_tables(contents)
     meta = {
         "lists": records,
         "sets": sets,
@@ -228,7 +255,12 @@ def compile_snapshot(
         "built_by": "openaup.engine",
     }
     report.size = write_snapshot(
-        out, keys=keys, values=values, meta=meta, built=datetime.datetime.now(datetime.UTC)
+        out,
+        keys=keys,
+        values=values,
+        meta=meta,
+        parents=parents,
+        built=datetime.datetime.now(datetime.UTC),
     )
     report.lists = len(records)
     report.keys = len(keys)

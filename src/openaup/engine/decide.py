@@ -195,6 +195,7 @@ class Engine:
         self._clauses = self.policy.category_clauses
         self._tz = zoneinfo.ZoneInfo(self.policy.timezone) if self.policy.timezone else None
         self._tables = snapshot.tables()
+        self._filter = snapshot.parent_filter()
         self._parents: dict[str, int] = {}
         self.mapped = bool(self.policy.users or self.policy.networks)
         # timed overrides by listed host: (override, URL path prefix or "" for the host)
@@ -220,22 +221,29 @@ class Engine:
 
     # -- lookups -----------------------------------------------------------------------
     def _lookup_host(self, host: str) -> tuple[tuple[_Match, ...], tuple[str, ...]]:
-        # The hot path for a host not seen before: Snapshot.lookup() and key_hash() inlined,
-        # the suffixes (y.a.com, a.com) taken in place. Parent domains (example.org of
-        # www.example.org) recur across hosts: their raw lookups are kept in a small dict.
+        # The hot path for a host not seen before: Snapshot.lookup() and key_hash() inlined.
+        # The suffixes are walked from the last two labels up (a.com, y.a.com, x.y.a.com),
+        # taken in place, and the walk stops at the first one that no longer host key ends
+        # with (the snapshot's parent filter): most hosts are under a domain seen before
+        # with nothing listed below it, and cost one dict look-up. Parent domains recur
+        # across hosts: their raw look-ups and filter bits are kept in a small dict.
         index, keys, values = self._tables
+        bits, mask = self._filter
         parents = self._parents
         blake = _blake2b
         unpack = _U64
-        # the host and each parent domain with two labels or more; an IP literal alone
-        count = 1 if host[0] == "[" or (host[-1].isdigit() and ip_literal(host)) else 0
-        spec = count or host.count(".") or 1
-        suffix = host
-        start = 0
+        if host[0] == "[" or (host[-1].isdigit() and ip_literal(host)):
+            start = 0  # an IP literal: itself only
+        else:
+            dot = host.rfind(".")
+            start = host.rfind(".", 0, dot) + 1 if dot > 0 else 0
+        spec = 1
         found: list[tuple[str, int, int]] | None = None
         while True:
-            value = -2 if suffix is host else parents.get(suffix, -2)
-            if value == -2:
+            suffix = host[start:] if start else host
+            # cached: 2 * value + (1 if a longer host key may end with the suffix)
+            cached = parents.get(suffix, -4) if start else -4
+            if cached == -4:
                 value = -1
                 h = unpack(blake(suffix.encode()).digest())[0]
                 b = h >> 48
@@ -245,21 +253,28 @@ class Engine:
                     i = bisect_left(keys, h, lo, hi)
                     if i < hi and keys[i] == h:
                         value = values[i]
-                if suffix is not host:
+                if not start:
+                    longer = False
+                else:
+                    bit = h & mask
+                    longer = bool(bits[bit >> 3] >> (bit & 7) & 1)
                     if len(parents) >= PARENT_CACHE_SIZE:
                         parents.clear()
-                    parents[suffix] = value
+                    parents[suffix] = 2 * value + longer
+            else:
+                value = cached >> 1
+                longer = bool(cached & 1)
             if value >= 0:
                 if found is None:
                     found = []
                 found.append((suffix, value, spec))
-            spec -= 1
-            if spec <= 0:
+            if not longer:
                 break
-            start = host.find(".", start) + 1
-            suffix = host[start:]
+            start = host.rfind(".", 0, start - 1) + 1
+            spec += 1
         if found is None:
             return _NO_MATCHES, _NO_HOSTS
+        found.reverse()  # most specific first
         sets = self.snapshot.category_sets
         matches = tuple(
             _Match(lid, key, level) for key, value, level in found for lid in sets[value & SET_MASK]

@@ -86,7 +86,12 @@ def expire_overrides(period: str = "") -> dict[str, object]:
 @task()
 def refresh_people_profiles(period: str = "") -> dict[str, object]:
     """Publish the live policy again when people's profiles have changed (``period``, the
-    quarter hour it runs for, lets the scheduler enqueue it once per interval)."""
+    quarter hour it runs for, lets the scheduler enqueue it once per interval); first,
+    compile it again if the snapshot is of another format version (after an upgrade)."""
     with acting_as(actor_repr="filter people refresh", channel="job"):
+        recompiled = publishing.recompile_if_outdated()
         revision = publishing.refresh_people()
-    return {"published": revision.number if revision is not None else None}
+    return {
+        "recompiled": recompiled.number if recompiled is not None else None,
+        "published": revision.number if revision is not None else None,
+    }

@@ -66,6 +66,7 @@ __all__ = [
     "minors_blocking_nothing",
     "people_profiles",
     "publish_policy",
+    "recompile_if_outdated",
     "recompile_live",
     "refresh_people",
     "rollback_to",
@@ -617,6 +618,24 @@ def recompile_live(*, actor: Any, reason: str, sync: bool = False) -> PolicyRevi
     else:
         transaction.on_commit(lambda: _enqueue(live.pk, sync=False))
     return live
+
+
+def recompile_if_outdated(*, sync: bool = False) -> PolicyRevision | None:
+    """Compile the live policy again when the snapshot on disk was written in another
+    format version (after an upgrade of OpenAUP: the helpers refuse such a file and block).
+    ``None`` when the snapshot is readable, missing, or nothing is live."""
+    from openaup.engine.snapshot import Snapshot, SnapshotError
+
+    path = paths.snapshot_path()
+    if not path.exists():
+        return None
+    try:
+        Snapshot.open(path, verify=False).close()
+    except SnapshotError as exc:
+        if "format version" not in str(exc):
+            return None
+        return recompile_live(actor=None, reason=f"snapshot of another version: {exc}", sync=sync)
+    return None
 
 
 _USERS_TABLE = re.compile(r"^\[users\]\n(?:.*\n)*?\n(?=\[networks\])", re.MULTILINE)
