@@ -104,6 +104,7 @@ def prepare(ctx: Context) -> None:
     ctx.snapshot = ctx.work / "ut1-36.snap"
     compile_snapshot([], parse_policy(ctx.policy_text), ctx.snapshot, sources=ctx.sources)
     ctx.stream = request_stream(ctx.reference(), ctx.requests, seed=2026)
+    compile_byte_code()
     (ctx.work / "requests.txt").write_text("\n".join(ctx.stream) + "\n")
 
 
@@ -260,6 +261,20 @@ def _stream_file(ctx: Context, kind: str, channels: bool = False) -> Path:
     return path
 
 
+def _helper_env() -> dict[str, str]:
+    """The helper's environment: the checkout's ``src`` on the path."""
+    return {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+
+
+def compile_byte_code() -> None:
+    """Compile the engine's modules beside their source (``__pycache__``), as an install
+    leaves them, so no helper run pays for compiling them, also where
+    ``PYTHONDONTWRITEBYTECODE`` is set."""
+    package = ROOT / "src" / "openaup"
+    command = [sys.executable, "-m", "compileall", "-q", str(package / "__init__.py")]
+    subprocess.run([*command, str(package / "engine")], check=True)
+
+
 def _helper_cmd(ctx: Context, log_dir: Path) -> list[str]:
     """``aup filter squid-acl`` on the benchmark snapshot, decision log on."""
     assert ctx.snapshot is not None
@@ -284,7 +299,7 @@ def _peak_kb(pid: int, peak: list[int]) -> None:
 
 def _run_helper(cmd: list[str], stdin: Path, stdout: Path) -> dict[str, Any]:
     """Run ``cmd`` with a file on stdin; wall time, CPU time and peak memory of the process."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env = _helper_env()
     peak = [0]
     with stdin.open("rb") as src, stdout.open("wb") as dst:
         started = time.perf_counter()
@@ -527,7 +542,7 @@ def measure_helper_concurrency(ctx: Context) -> dict[str, Any]:
     """Our helper with channel IDs, 32 requests in flight through a pipe: requests/s."""
     assert ctx.snapshot is not None
     lines = _stream_file(ctx, "acl", channels=True).read_bytes().splitlines(keepends=True)
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env = _helper_env()
     cmd = _helper_cmd(ctx, ctx.work / "concurrency-log")
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
     assert proc.stdin is not None
@@ -581,7 +596,7 @@ def measure_helper_flush(ctx: Context) -> dict[str, Any]:
 def measure_helper_private_memory(ctx: Context) -> dict[str, Any]:
     """Private memory of one more helper process once warm (the snapshot is shared)."""
     assert ctx.snapshot is not None
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env = _helper_env()
     cmd = _helper_cmd(ctx, ctx.work / "memory-log")
     procs = [
         subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
