@@ -19,7 +19,7 @@ from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, islice, repeat
-from operator import and_, eq, ge, itemgetter, le, lshift, or_, rshift
+from operator import and_, eq, ge, itemgetter, lshift, lt, or_, rshift
 from pathlib import Path
 from typing import Any, cast
 
@@ -145,14 +145,17 @@ def build_tables(
         # one list without URL prefixes (a single big list): no merging needed
         lid, only, _ = hashed[0]
         # Floats compare faster than 64-bit ints, and float() keeps their order but for
-        # hashes that agree on their top 53 bits: checked, and then sorted as ints.
+        # hashes that agree on their top 53 bits. One pass checks that the keys are in
+        # order and all different (the usual case); otherwise sort as ints and drop repeats.
         ordered = sorted(only, key=float)
-        if not all(map(le, ordered, islice(ordered, 1, None))):
+        if not all(map(lt, ordered, islice(ordered, 1, None))):
             ordered.sort()
-        repeats = list(compress(range(1, len(ordered)), map(eq, ordered, islice(ordered, 1, None))))
-        if repeats:
-            gone = set(repeats)
-            ordered = [h for i, h in enumerate(ordered) if i not in gone]
+            repeats = list(
+                compress(range(1, len(ordered)), map(eq, ordered, islice(ordered, 1, None)))
+            )
+            if repeats:
+                gone = set(repeats)
+                ordered = [h for i, h in enumerate(ordered) if i not in gone]
         values = array("H", [set_id((lid,))]) * len(ordered)
         return array("Q", ordered), values, sets, records, parent_hashes
     packed: list[int] = []
