@@ -140,3 +140,12 @@ def test_the_template_policy_still_has_no_overrides() -> None:
 
     assert load_policy(POLICY).overrides == ()
     assert parse_policy(DEFAULT_POLICY).overrides == ()
+
+
+def test_an_override_naming_a_profile_covers_its_per_school_variants() -> None:
+    policy = parse_policy(POLICY.read_text() + OVERRIDES, origin="policy.toml")
+    page = next(ov for ov in policy.overrides if ov.id == "ov-page")
+    assert page.applies_to("", "", "elementary", LESSON)
+    assert page.applies_to("", "", "elementary@lincoln", LESSON)
+    assert not page.applies_to("", "", "middle@lincoln", LESSON)
+    assert not page.applies_to("", "", "elementaryx", LESSON)

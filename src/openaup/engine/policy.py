@@ -169,10 +169,16 @@ class Override:
 
     def applies_to(self, user: str, client_ip: str, profile: str, when: datetime.datetime) -> bool:
         """Whether the override covers a request of ``user`` from ``client_ip`` decided
-        under ``profile`` at ``when`` (the hosts and URLs are the engine's to match)."""
+        under ``profile`` at ``when`` (the hosts and URLs are the engine's to match). A
+        profile named in the override covers its per-school variants too (``high`` covers
+        ``high@mvhs``); naming a variant covers that variant only."""
         if not self.active(when):
             return False
-        if self.profiles and (ANY_PROFILE in self.profiles or profile in self.profiles):
+        if self.profiles and (
+            ANY_PROFILE in self.profiles
+            or profile in self.profiles
+            or profile.partition("@")[0] in self.profiles
+        ):
             return True
         if self.users and user and user != "-" and user.lower() in self.users:
             return True
