@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from openaup.audit.models import AuditEvent
 from openaup.monitoring import services
 from openaup.monitoring.models import AlertDigest
 from tests.monitoring.factories import line, write_day
@@ -55,6 +56,10 @@ def test_the_principal_gets_one_digest_of_the_alert_categories(
         assert services.send_alert_digests(day=yesterday_blocks) == []
     assert len(mail.outbox) == 1
     assert AlertDigest.objects.get().blocks == 3
+    # the digest named the student: their record of access shows it went to the principal
+    sent_to = AuditEvent.objects.filter(action="student.exported", person=world.student_a1)
+    assert [e.changes["to"] for e in sent_to] == [principal_a.person.email]
+    assert "alert digest" in sent_to[0].reason
 
 
 def test_the_alert_categories_are_a_setting(

@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 
 from openaup.accounts.access import access_for
 from openaup.accounts.choices import Role
-from openaup.audit.services import STUDENT_VIEWED, record
+from openaup.audit.services import STUDENT_EXPORTED, STUDENT_VIEWED, record, record_many
 from openaup.monitoring import reports
 from openaup.monitoring.choices import DecisionSource
 from openaup.monitoring.models import AlertDigest, CounselorDesignation, DecisionFile, MonthlyCount
@@ -393,8 +393,9 @@ def revoke_designation(*, actor: Any, designation: CounselorDesignation) -> Coun
 def send_alert_digests(*, day: datetime.date | None = None) -> list[AlertDigest]:
     """Email each school's principal the blocks of the alert categories
     (``OPENAUP_MONITOR_ALERT_CATEGORIES``) of ``day`` (default yesterday, local time); once
-    per school and day, and only when there were some. Records
-    ``monitoring.digest_sent``."""
+    per school and day, and only when there were some. Records ``monitoring.digest_sent``,
+    and a ``student.exported`` for each student the digest names (their blocks went to the
+    principal by email), so the student's record of access shows it."""
     from openaup.directory.models import Person, School
 
     day = day or timezone.localdate() - datetime.timedelta(days=1)
@@ -413,7 +414,8 @@ def send_alert_digests(*, day: datetime.date | None = None) -> list[AlertDigest]
             continue
         rows = per_school[school.pk]
         ids = {person for _, _, _, person in rows if person is not None}
-        names = {p.pk: p.display_name for p in Person.objects.filter(pk__in=ids)}
+        named = list(Person.objects.filter(pk__in=ids).order_by("pk"))
+        names = {p.pk: p.display_name for p in named}
         lines = [
             {"category": c, "host": h, "count": n, "student": names.get(p, "") if p else ""}
             for c, h, n, p in rows
@@ -432,6 +434,19 @@ def send_alert_digests(*, day: datetime.date | None = None) -> list[AlertDigest]
                 obj=digest,
                 changes={"blocks": total, "to": principal.email},
             )
+            record_many(
+                STUDENT_EXPORTED,
+                (
+                    {
+                        "obj": student,
+                        "person": student,
+                        "changes": {"view": "filter alert digest", "day": day.isoformat(),
+                                    "to": principal.email},
+                        "reason": f"daily filter alert digest to the principal of {school.name}",
+                    }
+                    for student in named
+                ),
+            )  # fmt: skip
             context = {
                 "school": school,
                 "day": day,
