@@ -385,6 +385,9 @@ def test_dns_zones_are_written_for_every_profile_when_asked(
     # ... and SafeSearch is forced
     assert "forcesafesearch.google.com." in middle_zone
     assert "play.example" not in (paths.rpz_dir() / "high.rpz").read_text()
+    # each zone under its own name, so one resolver can load them all
+    assert "$ORIGIN middle.rpz.openaup." in middle_zone
+    assert publishing.zone_origin("high@MVHS") == "high-mvhs.rpz.openaup."
     assert AuditEvent.objects.filter(action="filter.dns_zones.written").count() == 1
 
 

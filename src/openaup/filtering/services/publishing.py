@@ -772,9 +772,18 @@ def compile_revision(*, revision: PolicyRevision) -> PolicyRevision:
     return revision
 
 
+def zone_origin(profile: str) -> str:
+    """The origin of a profile's automatic zone: ``<profile>.rpz.openaup.``, the profile's
+    name lower-cased with each character a DNS label cannot hold made ``-``
+    (``high@mvhs`` -> ``high-mvhs.rpz.openaup.``)."""
+    label = re.sub(r"[^a-z0-9-]", "-", profile.lower()).strip("-")[:63] or "profile"
+    return f"{label}.rpz.openaup."
+
+
 def write_dns_zones(*, revision: PolicyRevision) -> dict[str, int]:
     """Write a Response Policy Zone for every profile of ``revision`` (the live one) to
-    ``rpz_dir()/<profile>.rpz``, from the same lists as its snapshot; each is written
+    ``rpz_dir()/<profile>.rpz`` under :func:`zone_origin`, so a resolver can load several
+    at once, from the same lists as its snapshot; each is written
     atomically, so a resolver reloading sees the old zone or the new one. A newer live
     revision makes this a no-op. Returns the names blocked per profile; records
     ``filter.dns_zones.written`` (or ``filter.dns_zones.failed`` with the error)."""
@@ -789,7 +798,9 @@ def write_dns_zones(*, revision: PolicyRevision) -> dict[str, int]:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for name in policy.profiles:
-            report = write_rpz(_list_dirs(), policy, name, folder / f"{name}.rpz")
+            report = write_rpz(
+                _list_dirs(), policy, name, folder / f"{name}.rpz", origin=zone_origin(name)
+            )
             written[name] = report.blocked
     except (RpzError, OSError) as exc:
         record("filter.dns_zones.failed", actor=None, obj=revision, reason=str(exc)[:500])
