@@ -15,7 +15,12 @@ from openaup.audit.models import AuditEvent
 from openaup.filtering.models import FilterSchedule, Override, UnblockRequest
 from openaup.filtering.services import requests as svc
 from tests.accounts.factories import UserFactory
-from tests.directory.factories import PersonRoleFactory, SectionFactory, StaffFactory
+from tests.directory.factories import (
+    EnrollmentFactory,
+    PersonRoleFactory,
+    SectionFactory,
+    StaffFactory,
+)
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -369,3 +374,43 @@ def test_a_locked_block_in_the_live_snapshot_cannot_be_allowed(
         actor=tech_staff, action="allow", host="games.example", scope="district", ends_at=end
     )
     assert Override.objects.count() == 2
+
+
+def test_the_students_teachers_are_emailed_a_link_to_the_new_request(
+    people: Any, teacher: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    people.teacher_person.email = "tess@school.example"
+    people.teacher_person.save()
+    # a teacher of the same school who does not teach the student is not emailed
+    other = StaffFactory(school=people.school_a, email="other@school.example")
+    EnrollmentFactory(person=other, section=SectionFactory(school=people.school_a), role="teacher")
+    with django_capture_on_commit_callbacks(execute=True):
+        request = ask()
+    assert [m.to for m in mail.outbox] == [["tess@school.example"]]
+    message = mail.outbox[0]
+    assert "games.example" in message.subject
+    assert people.student_a1.display_name in message.subject
+    assert f"/filter/requests/{request.pk}/" in message.body
+    assert "For the fractions lesson." in message.body
+    event = AuditEvent.objects.get(action="filtering.unblock_request.approvers_notified")
+    assert event.changes["to"] == ["tess@school.example"]
+
+
+def test_without_a_teacher_to_email_the_principal_is_told_and_unknown_people_go_to_it(
+    people: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    people.teacher_person.email = ""
+    people.teacher_person.save()
+    principal = people.school_a.principal
+    with django_capture_on_commit_callbacks(execute=True):
+        ask()
+    assert [m.to for m in mail.outbox] == [[principal.email]]
+    settings.OPENAUP_UNBLOCK_NOTIFY_EMAIL = "helpdesk@district.example"
+    with django_capture_on_commit_callbacks(execute=True):
+        ask(user="-", client_ip="10.99.0.7")
+    assert mail.outbox[-1].to == ["helpdesk@district.example"]
+    assert "10.99.0.7" in mail.outbox[-1].subject
+    settings.OPENAUP_UNBLOCK_NOTIFY = False
+    with django_capture_on_commit_callbacks(execute=True):
+        ask(user="-", client_ip="10.99.0.8")
+    assert len(mail.outbox) == 2

@@ -42,6 +42,7 @@ from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -337,7 +338,96 @@ def create_unblock_request(
         changes={"host": unblock_request.host, "category": unblock_request.category},
         reason=message[:500],
     )
+    request_id = unblock_request.pk
+    transaction.on_commit(lambda: notify_approvers(request_id))
     return unblock_request
+
+
+def approvers_to_notify(unblock_request: UnblockRequest) -> list[tuple[str, str]]:
+    """Who is emailed about a new request, as ``(address, why)``: for a student's request,
+    the teachers of the student's sections at the request's school; for a staff member's,
+    or a student's without a teacher to email, the school's principal; for anyone else,
+    ``OPENAUP_UNBLOCK_NOTIFY_EMAIL`` (the technology office's address), if set. People
+    without an email address are left out."""
+    out: list[tuple[str, str]] = []
+    school_id = unblock_request.school_id
+    if (
+        unblock_request.scope == OverrideScope.SECTION
+        and unblock_request.person_id
+        and school_id is not None
+    ):
+        teachers = (
+            Person.objects.filter(
+                enrollments__role__in=TEACHING_ROLES,
+                enrollments__is_active=True,
+                enrollments__section__is_active=True,
+                enrollments__section__school_id=school_id,
+                enrollments__section_id__in=_student_sections(unblock_request.person_id),
+                status=PersonStatus.ACTIVE,
+            )
+            .exclude(email="")
+            .distinct()
+            .order_by("pk")
+        )
+        out = [(t.email, "a teacher of the student") for t in teachers]
+    if not out and school_id is not None:
+        school = School.objects.select_related("principal").get(pk=school_id)
+        if school.principal is not None and school.principal.email:
+            out = [(school.principal.email, f"the principal of {school.name}")]
+    if not out and unblock_request.scope == OverrideScope.DISTRICT:
+        address = settings.OPENAUP_UNBLOCK_NOTIFY_EMAIL
+        if address:
+            out = [(address, "the district's technology office")]
+    return out
+
+
+def notify_approvers(request_id: int) -> list[str]:
+    """Email the people who may decide a new request (:func:`approvers_to_notify`), one
+    message each, with a link to it; nothing when ``OPENAUP_UNBLOCK_NOTIFY`` is off or the
+    request was decided already. Records ``filtering.unblock_request.approvers_notified``
+    with the addresses. Returns the addresses an email went to."""
+    unblock_request = UnblockRequest.objects.select_related("person").filter(pk=request_id).first()
+    if (
+        not settings.OPENAUP_UNBLOCK_NOTIFY
+        or unblock_request is None
+        or unblock_request.status != RequestStatus.PENDING
+    ):
+        return []
+    person = unblock_request.person
+    who = (
+        person.display_name
+        if person is not None
+        else f"Someone at {unblock_request.client_ip or 'an unknown address'}"
+    )
+    link = settings.OPENAUP_BASE_URL.rstrip("/") + reverse(
+        "filtering:request-detail", args=[unblock_request.pk]
+    )
+    sent: list[str] = []
+    for address, because in approvers_to_notify(unblock_request):
+        body = render_to_string(
+            "filtering/email/review_request.txt",
+            {"request": unblock_request, "who": who, "link": link, "because": because},
+        )
+        try:
+            send_mail(
+                f"Review request: {unblock_request.host} ({who})",
+                body,
+                settings.DEFAULT_FROM_EMAIL,
+                [address],
+            )
+        except Exception:
+            logger.exception("could not email %s about unblock request %s", address, request_id)
+            continue
+        sent.append(address)
+    if sent:
+        record(
+            "filtering.unblock_request.approvers_notified",
+            obj=unblock_request,
+            object_repr=unblock_request.host,
+            person=person,
+            changes={"to": sent},
+        )
+    return sent
 
 
 def _check_may_decide(actor: Any, unblock_request: UnblockRequest) -> None:
