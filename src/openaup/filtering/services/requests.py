@@ -424,7 +424,6 @@ def notify_approvers(request_id: int) -> list[str]:
             "filtering.unblock_request.approvers_notified",
             obj=unblock_request,
             object_repr=unblock_request.host,
-            person=person,
             changes={"to": sent},
         )
     return sent
