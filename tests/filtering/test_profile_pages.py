@@ -31,6 +31,7 @@ MANAGER_PAGES = [
     ("filtering:profile-edit", {"name": "middle"}),
     ("filtering:rule-create", {"name": "middle"}),
     ("filtering:category-edit", {"name": "games"}),
+    ("filtering:profile-delete", {"name": "middle"}),
 ]
 
 
@@ -193,3 +194,23 @@ def test_a_failed_compile_is_shown_and_a_rollback_is_one_click(
     assert fourth.rollback_of == demo_filter
     assert fourth.status == "compiling"
     assert fourth.published_by == tech_staff
+
+
+def test_deleting_a_profile_from_its_page(tech_staff: Any, demo_filter: PolicyRevision) -> None:
+    client = signed_in(tech_staff)
+    # the middle profile is given to a grade band: the page says so and a POST is refused
+    url = reverse("filtering:profile-delete", kwargs={"name": "middle"})
+    assert "remove those assignments first" in client.get(url).content.decode()
+    refused = client.post(url)
+    assert refused.status_code == 400
+    assert "cannot be deleted" in refused.content.decode()
+    assert FilterProfile.objects.filter(name="middle").exists()
+    spare = FilterProfile.objects.create(name="after-school", minor=False)
+    ProfileRule.objects.create(profile=spare, name="club", state="allow", hosts=["club.example"])
+    url = reverse("filtering:profile-delete", kwargs={"name": "after-school"})
+    page = client.get(url).content.decode()
+    assert "The profile and its 1 rule are removed from the draft." in page
+    response = client.post(url)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("filtering:profile-list")
+    assert not FilterProfile.objects.filter(name="after-school").exists()

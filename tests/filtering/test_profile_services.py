@@ -85,3 +85,37 @@ def test_profile_names_are_the_engines(tech_staff: Any) -> None:
     profiles.save_profile(actor=tech_staff, name="after-school", minor=False, fail_open=True)
     with pytest.raises(ValidationError):
         profiles.save_profile(actor=tech_staff, name="after-school")
+
+
+def test_a_profile_is_deleted_with_its_rules_unless_something_depends_on_it(
+    tech_staff: Any, teacher: Any
+) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    from openaup.filtering.models import FilterProfile, ProfileAssignment, ProfileRule
+    from tests.filtering.factories import ProfileRuleFactory
+
+    spare = FilterProfileFactory(name="after-school")
+    ProfileRuleFactory(profile=spare, name="club")
+    guest = FilterProfileFactory(name="guest")
+    restricted = FilterProfileFactory(name="not-signed", restricted=True)
+    banded = FilterProfileFactory(name="middle")
+    ProfileAssignment.objects.create(kind="grades", profile=banded, grade_low="06", grade_high="08")
+    with pytest.raises(PermissionDenied):
+        profiles.delete_profile(actor=teacher, profile=spare)
+    for kept, why in [
+        (guest, "no user name or network maps"),
+        (restricted, "restricted profile"),
+        (banded, "remove those assignments first"),
+    ]:
+        with pytest.raises(ValidationError, match=why):
+            profiles.delete_profile(actor=tech_staff, profile=kept)
+    assert FilterProfile.objects.count() == 4
+    assert not AuditEvent.objects.filter(action="filter.profile.deleted").exists()
+
+    profiles.delete_profile(actor=tech_staff, profile=spare)
+    assert not FilterProfile.objects.filter(name="after-school").exists()
+    assert not ProfileRule.objects.filter(name="club").exists()
+    event = AuditEvent.objects.get(action="filter.profile.deleted")
+    assert event.object_repr == "after-school"
+    assert event.changes["rules"] == ["club"]

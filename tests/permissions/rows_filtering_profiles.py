@@ -111,6 +111,14 @@ ROWS = [
         data={**NEW_PROFILE, "youtube": "strict"},
         expect=MANAGE_OBJ,
     ),
+    Row("filtering:profile-delete", target=MIDDLE, expect=MANAGE_OBJ),
+    # the middle profile is given to a grade band: deleting it is refused (400)
+    Row(
+        "filtering:profile-delete",
+        method="post",
+        target=MIDDLE,
+        expect={**MANAGE_OBJ, **dict.fromkeys(MANAGERS, "400")},
+    ),
     Row("filtering:rule-create", target=MIDDLE, expect=MANAGE_OBJ),
     Row("filtering:rule-create", method="post", target=MIDDLE, data=NEW_RULE, expect=MANAGE_OBJ),
     Row("filtering:rule-edit", target=MIDDLE_RULE, expect=MANAGE_OBJ),
@@ -165,6 +173,12 @@ ROWS = [
         data={"youtube": "strict"},
         extra=JSON,
         expect=API_MANAGE_OBJ,
+    ),
+    Row(
+        "filter-profile-detail",
+        method="delete",
+        target=MIDDLE,
+        expect={**API_MANAGE_OBJ, **dict.fromkeys(MANAGERS, "400")},
     ),
     Row("filter-rule-list", expect=API_LIST),
     Row("filter-rule-list", suffix=".json", expect=API_LIST),

@@ -108,7 +108,7 @@ class FilterProfileViewSet(
     queryset = FilterProfile.objects.all()
     serializer_class = FilterProfileSerializer
     lookup_field = "name"
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Any]:
         return super().get_queryset().prefetch_related("rules__schedule")
@@ -131,6 +131,12 @@ class FilterProfileViewSet(
         data = {k: v for k, v in incoming.validated_data.items() if k != "name"}
         call_service(services.save_profile, actor=request.user, profile=profile, **data)
         return Response(FilterProfileSerializer(self.get_queryset().get(pk=profile.pk)).data)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        profile = self.get_object()
+        _require_manager(request)
+        call_service(services.delete_profile, actor=request.user, profile=profile)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ProfileRuleViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):

@@ -46,8 +46,10 @@ __all__ = [
     "clean_urls",
     "create_assignment",
     "delete_assignment",
+    "delete_profile",
     "delete_rule",
     "grade_index",
+    "profile_in_use",
     "save_profile",
     "save_rule",
     "save_schedule",
@@ -263,6 +265,67 @@ def save_profile(
         changes=changes,
     )
     return profile
+
+
+#: The profile of requests that no user name or network maps (the policy's default).
+DEFAULT_PROFILE = "guest"
+
+
+def profile_in_use(profile: FilterProfile) -> list[str]:
+    """Why ``profile`` cannot be deleted now, one sentence each (empty: it can be)."""
+    from django.utils import timezone
+
+    from openaup.filtering.models import Override
+
+    reasons: list[str] = []
+    if profile.name == DEFAULT_PROFILE:
+        reasons.append(
+            f"“{profile.name}” is the profile of requests that no user name or network maps."
+        )
+    if profile.restricted:
+        reasons.append(
+            "It is the restricted profile of students who have not signed the AUP: make "
+            "another profile the restricted one first."
+        )
+    assigned = profile.assignments.count()
+    if assigned:
+        reasons.append(
+            f"It is given to {assigned} grade band(s), staff group(s), network(s) or "
+            "person(s): remove those assignments first."
+        )
+    now = timezone.now()
+    named = [
+        o
+        for o in Override.objects.current_or_future(now).filter(scope="district")
+        if profile.name in (o.profiles or [])
+    ]
+    if named:
+        reasons.append(f"{len(named)} timed override(s) name it: end them first.")
+    if not FilterProfile.objects.exclude(pk=profile.pk).exists():
+        reasons.append("It is the only profile.")
+    return reasons
+
+
+@transaction.atomic
+def delete_profile(*, actor: Any, profile: FilterProfile) -> None:
+    """Delete a profile and its rules from the draft (the engine keeps it until the policy
+    is published). Refused, with every reason (:func:`profile_in_use`), while something
+    depends on it. Records ``filter.profile.deleted`` with its settings and rule names."""
+    _check_actor(actor)
+    reasons = profile_in_use(profile)
+    if reasons:
+        raise ValidationError({"name": f"“{profile.name}” cannot be deleted. " + " ".join(reasons)})
+    record(
+        "filter.profile.deleted",
+        actor=actor,
+        obj=profile,
+        object_repr=profile.name,
+        changes={
+            **{f: str(getattr(profile, f)) for f in PROFILE_FIELDS},
+            "rules": sorted(profile.rules.values_list("name", flat=True)),
+        },
+    )
+    profile.delete()
 
 
 @transaction.atomic

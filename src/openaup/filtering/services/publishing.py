@@ -53,7 +53,7 @@ from openaup.filtering.models import (
     ProfileRule,
 )
 from openaup.filtering.querysets import manages_filter
-from openaup.filtering.services.profiles import grade_index
+from openaup.filtering.services.profiles import DEFAULT_PROFILE, grade_index
 
 __all__ = [
     "DiffLine",
@@ -265,7 +265,8 @@ def build_policy(now: datetime.datetime | None = None) -> str:
         "# Edit the profiles in the app and publish; changes made here are overwritten.",
         "",
         "[filter]",
-        f"default_profile = {_q('guest' if 'guest' in profiles else next(iter(profiles), ''))}",
+        "default_profile = "
+        + _q(DEFAULT_PROFILE if DEFAULT_PROFILE in profiles else next(iter(profiles), "")),
         f"timezone = {_q(settings.TIME_ZONE)}",
         "",
     ]

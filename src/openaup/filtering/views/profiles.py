@@ -329,6 +329,30 @@ class ProfileEditView(_ManagedProfileMixin, SignedInView):
         )
 
 
+class ProfileDeleteView(_ManagedProfileMixin, SignedInView):
+    """``/filter/profiles/<name>/delete/``: what deleting the profile removes, or why it
+    cannot be deleted now; a POST deletes it from the draft."""
+
+    template_name = "filtering/profiles_delete.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        profile = context.setdefault("profile", self.profile())
+        context["reasons"] = services.profile_in_use(profile)
+        context["rule_count"] = profile.rules.count()
+        return context
+
+    def post(self, request: HttpRequest, name: str) -> HttpResponse:
+        profile = self.profile()
+        try:
+            services.delete_profile(actor=request.user, profile=profile)
+        except ValidationError as error:
+            context = self.get_context_data(profile=profile, error=" ".join(error.messages))
+            return self.render_to_response(context, status=400)
+        messages.success(request, _("The profile is deleted from the draft: publish it."))
+        return redirect("filtering:profile-list")
+
+
 class RuleEditView(_ManagedProfileMixin, SignedInView):
     """``/filter/profiles/<name>/rules/new/`` and ``.../rules/<pk>/``: one rule."""
 
@@ -600,6 +624,7 @@ urlpatterns: list[URLPattern] = [
     path("filter/profiles/new/", ProfileCreateView.as_view(), name="profile-create"),
     path("filter/profiles/<slug:name>/", ProfileDetailView.as_view(), name="profile-detail"),
     path("filter/profiles/<slug:name>/edit/", ProfileEditView.as_view(), name="profile-edit"),
+    path("filter/profiles/<slug:name>/delete/", ProfileDeleteView.as_view(), name="profile-delete"),
     path("filter/profiles/<slug:name>/rules/new/", RuleEditView.as_view(), name="rule-create"),
     path("filter/profiles/<slug:name>/rules/<int:pk>/", RuleEditView.as_view(), name="rule-edit"),
     path(
