@@ -32,6 +32,7 @@ PAGES = [
     ("/filter/profiles/middle/", "Middle school students middle"),
     ("/filter/profiles/middle/edit/", "Edit Middle school students"),
     ("/filter/profiles/middle/rules/new/", "New rule"),
+    ("/filter/profiles/middle/delete/", "Delete Middle school students middle"),
     ("/filter/profiles/new/", "New profile"),
     ("/filter/categories/", "Filter categories"),
     ("/filter/categories/games/", "Category games"),
