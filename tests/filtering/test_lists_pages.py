@@ -348,6 +348,15 @@ def test_api_local_lists(tech_staff, teacher, filter_dir) -> None:
     assert changed.status_code == 200
     assert LocalList.objects.get(category="deny").entries == "b.example"
     assert _client(teacher).get("/api/filter-local-lists/deny/").json()["entries"] == "b.example"
+    regex = _post(client, "/api/filter-local-lists/deny/", {"expressions": "a(b"}, "patch")
+    assert regex.status_code == 400
+    assert regex.json()["expressions"] == [
+        "line 1: “a(b” is not a regular expression: missing ), unterminated subpattern "
+        "at position 2"
+    ]
+    assert LocalList.objects.get(category="deny").expressions == ""
+    regex = _post(client, "/api/filter-local-lists/deny/", {"expressions": "ans?wer"}, "patch")
+    assert regex.json()["expressions"] == "ans?wer"
     refused = _post(_client(teacher), "/api/filter-local-lists/deny/", {"entries": "c.ex"}, "patch")
     assert refused.status_code == 403
 
@@ -365,3 +374,49 @@ def test_the_bad_lines_of_the_last_update_are_shown(list_server, tech_staff, fil
     assert "Problems found in the last update" in text
     assert "games/domains: 1 bad line skipped" in text
     assert "Up to date" in text
+
+
+def test_regular_expressions_must_compile_and_reach_the_engine(
+    tech_staff, filter_dir, django_capture_on_commit_callbacks
+) -> None:
+    from openaup.engine.compiler import compile_snapshot
+    from openaup.engine.decide import Engine
+    from openaup.engine.decision import FilterRequest
+    from openaup.engine.policy import parse_policy
+    from openaup.engine.snapshot import Snapshot
+
+    data = {
+        "category": "district_deny",
+        "entries": "bad.example\n",
+        "expressions": "# the district's patterns\n(cheat|answers)[-_]?key\n(unclosed\n[z-a]\n",
+    }
+    client = _client(tech_staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("filtering:local-list-create"), data)
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "line 3: “(unclosed” is not a regular expression: missing ), unterminated" in text
+    assert "line 4: “[z-a]” is not a regular expression: bad character range z-a" in text
+    assert not LocalList.objects.exists()
+    assert not (filter_dir / "lists/local").exists()
+
+    data["expressions"] = "# the district's patterns\n(cheat|answers)[-_]?key\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("filtering:local-list-create"), data)
+    assert response.status_code == 302
+    written = filter_dir / "lists/local/urls/district_deny/expressions"
+    assert written.read_text().splitlines()[1:] == ["(cheat|answers)[-_]?key"]
+    assert LocalList.objects.get().expressions.endswith("(cheat|answers)[-_]?key")
+    policy = parse_policy(
+        '[filter]\ndefault_profile = "p"\n[profiles.p]\n[[profiles.p.rules]]\n'
+        'state = "block"\ncategories = ["district_deny"]\n'
+    )
+    out = filter_dir / "check.snap"
+    compile_snapshot([filter_dir / "lists"], policy, out)
+    with Snapshot.open(out) as snap:
+        engine = Engine(snap)
+        assert engine.decide(FilterRequest("http://homework.example/Answers-Key/1")).reason == (
+            "expression"
+        )
+        assert engine.decide(FilterRequest("http://homework.example/math")).allowed
+        assert engine.decide(FilterRequest("http://bad.example/")).reason == "category"

@@ -124,7 +124,15 @@ class LocalListSerializer(serializers.ModelSerializer[LocalList]):
 
     class Meta:
         model = LocalList
-        fields = ["category", "description", "allow_list", "entries", "updated_at", "updated_by"]
+        fields = [
+            "category",
+            "description",
+            "allow_list",
+            "entries",
+            "expressions",
+            "updated_at",
+            "updated_by",
+        ]
         read_only_fields = ["updated_at", "updated_by"]
         extra_kwargs: dict[str, Any] = {"category": {"validators": []}}
 
@@ -158,6 +166,7 @@ class LocalListViewSet(
             "description": row.description,
             "allow_list": row.allow_list,
             "entries": row.entries,
+            "expressions": row.expressions,
             **incoming.validated_data,
         }
         row = call_service(services.save_local_list, actor=request.user, local_list=row, **data)

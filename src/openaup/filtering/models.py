@@ -335,6 +335,9 @@ class LocalList(TimeStampedModel):
     description = models.TextField(blank=True)
     allow_list = models.BooleanField(default=False)
     entries = models.TextField(blank=True)
+    expressions = models.TextField(
+        blank=True, help_text="Regular expressions matched against host/path?query, one a line."
+    )
     updated_by = models.ForeignKey(
         _USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

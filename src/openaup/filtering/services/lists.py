@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from openaup.audit.services import record
 from openaup.engine import sources
+from openaup.engine.expressions import compile_expression
 from openaup.engine.files import write_atomically
 from openaup.engine.lists import domain_line, url_line
 from openaup.filtering.choices import ListKind, SourceStatus
@@ -50,6 +51,7 @@ __all__ = [
     "LineProblem",
     "UpdateOutcome",
     "change_source",
+    "check_local_expressions",
     "check_local_lines",
     "create_source",
     "install_demo_lists",
@@ -76,6 +78,8 @@ _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _CATEGORY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 SOURCE_FIELDS = ("kind", "url", "path", "category", "allow_list", "enabled", "update_hours")
 MAX_LOCAL_LINES = 50_000
+#: The longest regular expression a local list takes (characters).
+MAX_EXPRESSION = 1000
 _HOSTS_ADDRESSES = frozenset({"0.0.0.0", "127.0.0.1", "::", "::1"})
 
 
@@ -477,18 +481,50 @@ def check_local_lines(text: str) -> tuple[list[str], list[LineProblem]]:
     return entries, problems
 
 
-def _write_local(category: str, entries: list[str], allow: bool) -> None:
-    """``local/<category>.txt`` holds the domains; URL prefixes, which only the UT1 layout
-    carries, go to ``local/urls/<category>/urls`` (with ``usage`` ``white`` for an
-    allow-list)."""
+def check_local_expressions(text: str) -> tuple[list[str], list[LineProblem]]:
+    """The regular expressions of a local list (one a line; ``#`` comments), compiled as
+    the engine compiles them, and each line that does not compile, with its number and
+    the compiler's reason."""
+    expressions: list[str] = []
+    problems: list[LineProblem] = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        shown = line[:100]
+        if len(line) > MAX_EXPRESSION:
+            problems.append(LineProblem(number, shown, f"is longer than {MAX_EXPRESSION}"))
+            continue
+        try:
+            compile_expression(0, line)
+        except re.error as exc:
+            where = f" at position {exc.pos + 1}" if exc.pos is not None else ""
+            problems.append(
+                LineProblem(number, shown, f"is not a regular expression: {exc.msg}{where}")
+            )
+            continue
+        expressions.append(line)
+    return expressions, problems
+
+
+def _write_local(
+    category: str, entries: list[str], allow: bool, expressions: list[str] | None = None
+) -> None:
+    """``local/<category>.txt`` holds the domains; URL prefixes and regular expressions,
+    which only the UT1 layout carries, go to ``local/urls/<category>/urls`` and
+    ``.../expressions`` (with ``usage`` ``white`` for an allow-list)."""
     folder = lists_dir() / LOCAL_FOLDER
     header = f"# {category}: edited in OpenAUP ({'allow' if allow else 'block'} list)\n"
     domains = [e for e in entries if "/" not in e]
     urls = [e for e in entries if "/" in e]
     write_atomically(folder / f"{category}.txt", header + "".join(f"{d}\n" for d in domains))
     url_dir = folder / "urls" / category
-    if urls:
-        write_atomically(url_dir / "urls", header + "".join(f"{u}\n" for u in urls))
+    if urls or expressions:
+        for name, lines in (("urls", urls), ("expressions", expressions or [])):
+            if lines:
+                write_atomically(url_dir / name, header + "".join(f"{x}\n" for x in lines))
+            else:
+                (url_dir / name).unlink(missing_ok=True)
         write_atomically(url_dir / "usage", "white\n" if allow else "black\n")
     elif url_dir.is_dir():
         shutil.rmtree(url_dir, ignore_errors=True)
@@ -502,10 +538,12 @@ def save_local_list(
     entries: str,
     description: str = "",
     allow_list: bool = False,
+    expressions: str = "",
     local_list: LocalList | None = None,
 ) -> LocalList:
-    """Create or change a local list. Every bad line is refused with its number and why
-    (nothing is saved); otherwise the row is saved and the file written atomically after
+    """Create or change a local list. Every bad line of ``entries`` and every regular
+    expression of ``expressions`` that does not compile is refused with its number and why
+    (nothing is saved); otherwise the row is saved and the files written atomically after
     the commit. Records ``filter.local_list.saved``."""
     _check_actor(actor)
     category = category.strip()
@@ -527,6 +565,9 @@ def save_local_list(
         errors["entries"] = [str(p) for p in problems[:50]]
         if len(problems) > 50:
             errors["entries"].append(f"... and {len(problems) - 50} more bad lines.")
+    patterns, bad_patterns = check_local_expressions(expressions)
+    if bad_patterns:
+        errors["expressions"] = [str(p) for p in bad_patterns[:50]]
     if errors:
         raise ValidationError(errors)
     text = "\n".join(line.rstrip() for line in entries.strip().splitlines())
@@ -541,20 +582,26 @@ def save_local_list(
     row.description = description.strip()
     row.allow_list = bool(allow_list)
     row.entries = text
+    row.expressions = "\n".join(line.strip() for line in expressions.strip().splitlines())
     row.updated_by = actor
     row.save()
     record(
         "filter.local_list.saved",
         actor=actor,
         obj=row,
-        changes={"before": before, "category": category, "entries": len(parsed)},
+        changes={
+            "before": before,
+            "category": category,
+            "entries": len(parsed),
+            "expressions": len(patterns),
+        },
     )
     allow = row.allow_list
 
     def write() -> None:
         if old_category and old_category != category:
             _remove_local(old_category)
-        _write_local(category, parsed, allow)
+        _write_local(category, parsed, allow, patterns)
 
     transaction.on_commit(write)
     return row

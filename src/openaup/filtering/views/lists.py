@@ -87,6 +87,16 @@ class LocalListForm(forms.Form):
             "hosts-file line. Lines starting with # are comments."
         ),
     )
+    expressions = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.Textarea,
+        label=_("Regular expressions"),
+        help_text=_(
+            "One per line, matched without regard to case against host/path?query (as in a "
+            "squidGuard expression list). Each must compile; lines starting with # are comments."
+        ),
+    )
 
 
 class ListSourceListView(ScopedListView):
@@ -283,6 +293,7 @@ class LocalListEditView(ScopedDetailView):
                     "description": row.description,
                     "allow_list": row.allow_list,
                     "entries": row.entries,
+                    "expressions": row.expressions,
                 }
             )
         return context
