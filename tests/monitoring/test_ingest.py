@@ -205,6 +205,19 @@ def test_pruning_deletes_whole_old_days_and_keeps_monthly_counts(
     assert AuditEvent.objects.filter(action="monitoring.decisions_pruned").count() == 1
 
 
+def test_monthly_counts_follow_the_districts_local_month(
+    people: World, log_dir: Path, monitor_dir: Path, settings: Any
+) -> None:
+    settings.TIME_ZONE = "America/New_York"
+    # 23:30 on 31 October in New York is 03:30 on 1 November in UTC: an October decision
+    late = datetime.datetime(2026, 11, 1, 3, 30, tzinfo=UTC)
+    write_day(log_dir, late.date(), [line(late, user="ava.a", action="block", category="games")])
+    services.ingest_decisions(today=DAY)
+    assert services.compute_monthly_counts(month=datetime.date(2026, 10, 1)) == 1
+    assert services.compute_monthly_counts(month=datetime.date(2026, 11, 1)) == 0
+    assert MonthlyCount.objects.get().month == datetime.date(2026, 10, 1)
+
+
 def test_a_squid_log_imported_again_after_its_day_was_compacted_adds_nothing(
     people: World, tmp_path: Path, monitor_dir: Path, log_dir: Path
 ) -> None:

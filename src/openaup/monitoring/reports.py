@@ -359,14 +359,15 @@ def alert_blocks(
 
 
 def monthly_counts(
-    store: Store, month: datetime.date
+    store: Store, month: datetime.date, zone: datetime.tzinfo = UTC
 ) -> list[tuple[int | None, str, str, str, int]]:
-    """Decisions of the month (UTC) per school, profile, category and action."""
+    """Decisions of the month (its days in ``zone``: the district's local month) per school,
+    profile, category and action."""
     first = month.replace(day=1)
     following = (first + datetime.timedelta(days=32)).replace(day=1)
     period = Period(
-        start=datetime.datetime.combine(first, datetime.time(), UTC),
-        end=datetime.datetime.combine(following, datetime.time(), UTC),
+        start=datetime.datetime.combine(first, datetime.time(), zone),
+        end=datetime.datetime.combine(following, datetime.time(), zone),
     )
     where, params = _where(period, None)
     rows = _query(

@@ -235,10 +235,11 @@ def import_squid_logs(*, paths: Sequence[Path]) -> IngestSummary:
 
 @transaction.atomic
 def compute_monthly_counts(*, month: datetime.date) -> int:
-    """Recompute the counts of ``month`` from the Parquet files (all of it, replacing what
-    was there). A month whose files are all pruned keeps its rows. Returns rows written."""
+    """Recompute the counts of ``month`` (the district's local month) from the Parquet
+    files (all of it, replacing what was there). A month whose files are all pruned keeps
+    its rows. Returns rows written."""
     first = month.replace(day=1)
-    rows = reports.monthly_counts(monitor_store(), first)
+    rows = reports.monthly_counts(monitor_store(), first, timezone.get_current_timezone())
     if not rows:
         return 0
     MonthlyCount.objects.filter(month=first).delete()
