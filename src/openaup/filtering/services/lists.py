@@ -25,6 +25,7 @@ import logging
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -445,16 +446,21 @@ class LineProblem:
         return f"line {self.line}: “{self.text}” {self.why}"
 
 
+def _content_lines(text: str) -> Iterator[tuple[int, str, str]]:
+    """The lines of a local list's text that are not blank or ``#`` comments: their
+    number, the line stripped, and its first 100 characters (to show in a message)."""
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if line and not line.startswith("#"):
+            yield number, line, line[:100]
+
+
 def check_local_lines(text: str) -> tuple[list[str], list[LineProblem]]:
     """The entries of a local list (a domain, ``host/path`` prefix or hosts-file line per
     line; ``#`` comments) and each line that cannot be used, with its number and why."""
     entries: list[str] = []
     problems: list[LineProblem] = []
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        shown = line[:100]
+    for number, line, shown in _content_lines(text):
         if "/" in line.split("://", 1)[-1] and " " not in line and "\t" not in line:
             key = url_line(line)
             if key:
@@ -487,11 +493,7 @@ def check_local_expressions(text: str) -> tuple[list[str], list[LineProblem]]:
     the compiler's reason."""
     expressions: list[str] = []
     problems: list[LineProblem] = []
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        shown = line[:100]
+    for number, line, shown in _content_lines(text):
         if len(line) > MAX_EXPRESSION:
             problems.append(LineProblem(number, shown, f"is longer than {MAX_EXPRESSION}"))
             continue

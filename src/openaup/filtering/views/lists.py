@@ -8,7 +8,7 @@ and change them, ask for an update now, and edit local lists. Thin: the services
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -32,6 +32,9 @@ from openaup.filtering.models import ListSource, LocalList
 from openaup.filtering.querysets import manages_filter
 from openaup.filtering.services import lists as services
 from openaup.filtering.views.profiles import require_manager, require_reader
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class SourceForm(forms.Form):
@@ -69,6 +72,13 @@ class SourceForm(forms.Form):
     )
 
 
+def _lines_field(label: StrOrPromise, help_text: StrOrPromise) -> forms.CharField:
+    """A text area of lines, kept as typed (the service reports bad lines by number)."""
+    return forms.CharField(
+        required=False, strip=False, widget=forms.Textarea, label=label, help_text=help_text
+    )
+
+
 class LocalListForm(forms.Form):
     category = forms.CharField(
         max_length=100, help_text=_("The category the profiles' rules name, e.g. district_deny.")
@@ -77,22 +87,16 @@ class LocalListForm(forms.Form):
     allow_list = forms.BooleanField(
         required=False, label=_("Allow-list"), help_text=_("Its sites are allowed, not blocked.")
     )
-    entries = forms.CharField(
-        required=False,
-        strip=False,
-        widget=forms.Textarea,
-        label=_("Entries"),
-        help_text=_(
+    entries = _lines_field(
+        _("Entries"),
+        _(
             "One per line: a domain (covers its sub-domains), a URL prefix (host/path) or a "
             "hosts-file line. Lines starting with # are comments."
         ),
     )
-    expressions = forms.CharField(
-        required=False,
-        strip=False,
-        widget=forms.Textarea,
-        label=_("Regular expressions"),
-        help_text=_(
+    expressions = _lines_field(
+        _("Regular expressions"),
+        _(
             "One per line, matched without regard to case against host/path?query (as in a "
             "squidGuard expression list). Each must compile; lines starting with # are comments."
         ),
