@@ -36,7 +36,7 @@ from openaup.monitoring.querysets import (
     timeline_schools,
     timeline_students,
 )
-from openaup.monitoring.views import last_days, one_day
+from openaup.monitoring.views import last_days
 
 __all__ = ["ROUTES"]
 
@@ -232,13 +232,7 @@ class TimelineViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         if student is None:
             raise Http404
         day = query.validated_data.get("day") or timezone.localdate()
-        events = reports.timeline(
-            services.monitor_store(),
-            one_day(day),
-            person_id=student.pk,
-            school_id=student.school_id,
-        )
-        services.record_timeline_view(actor=request.user, student=student, day=day)
+        events = services.read_timeline(actor=request.user, student=student, day=day)
         return Response({"person": student.pk, "day": day, "events": [e.__dict__ for e in events]})
 
 

@@ -35,9 +35,11 @@ __all__ = [
     "designate_counselor",
     "import_squid_logs",
     "ingest_decisions",
+    "local_day",
     "monitor_store",
     "people_map",
     "prune_decisions",
+    "read_timeline",
     "record_ip_lookup",
     "record_timeline_view",
     "revoke_designation",
@@ -288,6 +290,28 @@ def prune_decisions(*, today: datetime.date | None = None) -> list[datetime.date
 # --- audit of reads ----------------------------------------------------------------------
 
 
+def local_day(day: datetime.date) -> reports.Period:
+    """``day`` from local midnight to the next local midnight (the district's time zone)."""
+    zone = timezone.get_current_timezone()
+    start = datetime.datetime.combine(day, datetime.time(), zone)
+    end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), zone)
+    return reports.Period(start=start, end=end)
+
+
+def read_timeline(*, actor: Any, student: Any, day: datetime.date) -> list[reports.Event]:
+    """``student``'s decisions of ``day`` (a local day), recorded as a read of the
+    student's data (:func:`record_timeline_view`): the one way pages and the API read a
+    timeline. The caller checks that ``actor`` may see it."""
+    events = reports.timeline(
+        monitor_store(),
+        local_day(day),
+        person_id=student.pk,
+        school_id=student.school_id,
+    )
+    record_timeline_view(actor=actor, student=student, day=day)
+    return events
+
+
 @transaction.atomic
 def record_timeline_view(*, actor: Any, student: Any, day: datetime.date) -> None:
     """A principal or counselor opened ``student``'s activity timeline for ``day``:
@@ -401,10 +425,7 @@ def send_alert_digests(*, day: datetime.date | None = None) -> list[AlertDigest]
 
     day = day or timezone.localdate() - datetime.timedelta(days=1)
     categories = list(settings.OPENAUP_MONITOR_ALERT_CATEGORIES)
-    zone = timezone.get_current_timezone()
-    start = datetime.datetime.combine(day, datetime.time(), zone)
-    period = reports.Period(start=start, end=start + datetime.timedelta(days=1))
-    per_school = reports.alert_blocks(monitor_store(), period, categories=categories)
+    per_school = reports.alert_blocks(monitor_store(), local_day(day), categories=categories)
     sent: list[AlertDigest] = []
     schools = School.objects.filter(pk__in=per_school).select_related("principal")
     for school in schools:

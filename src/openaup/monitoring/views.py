@@ -57,13 +57,6 @@ def last_days(days: int, now: datetime.datetime | None = None) -> reports.Period
     return reports.Period(start=start, end=end)
 
 
-def one_day(day: datetime.date) -> reports.Period:
-    zone = timezone.get_current_timezone()
-    start = datetime.datetime.combine(day, datetime.time(), zone)
-    end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), zone)
-    return reports.Period(start=start, end=end)
-
-
 def school_report(*, user: Any, school: int | None, days: int, profile: str) -> dict[str, Any]:
     """The report's figures for ``user``: the district or one school they may see."""
     ids = report_school_ids(user)
@@ -176,13 +169,7 @@ class TimelineView(SignedInView):
             context = self.get_context_data(student=student, form=form, events=None)
             return self.render_to_response(context, status=400)
         day = form.cleaned_data["day"] if request.GET else timezone.localdate()
-        events = reports.timeline(
-            services.monitor_store(),
-            one_day(day),
-            person_id=student.pk,
-            school_id=student.school_id,
-        )
-        services.record_timeline_view(actor=request.user, student=student, day=day)
+        events = services.read_timeline(actor=request.user, student=student, day=day)
         zone = timezone.get_current_timezone()
         rows = [(event.time.astimezone(zone), event) for event in events]
         blocked = sum(1 for e in events if e.action == "block")
