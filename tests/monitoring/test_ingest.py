@@ -14,7 +14,6 @@ from django.core.management import call_command
 
 from openaup.monitoring import services
 from openaup.monitoring.models import DecisionFile, MonthlyCount
-from tests.filtering.factories import FilterProfileFactory
 from tests.monitoring.factories import line, write_day
 from tests.personas import World
 
@@ -23,23 +22,6 @@ pytestmark = pytest.mark.django_db
 UTC = datetime.UTC
 DAY = datetime.date(2026, 11, 20)
 NOON = datetime.datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def people(world: World) -> World:
-    from openaup.filtering.models import ProfileAssignment
-
-    world.student_a1.username = "ava.a"
-    world.student_a1.save()
-    world.student_b1.username = "dee.b"
-    world.student_b1.save()
-    ProfileAssignment.objects.create(
-        kind="network",
-        profile=FilterProfileFactory(name="high"),
-        school=world.school_b,
-        network="10.20.0.0/16",
-    )
-    return world
 
 
 def rows(monitor_dir: Path, where: str = "true") -> list[tuple[Any, ...]]:

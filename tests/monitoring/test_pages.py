@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from openaup.audit.models import AuditEvent
 from openaup.monitoring import services
-from tests.filtering.factories import FilterProfileFactory
 from tests.monitoring.factories import CounselorDesignationFactory, line, write_day
 from tests.personas import World
 
@@ -22,21 +21,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def decisions(world: World, log_dir: Path) -> datetime.datetime:
+def decisions(people: World, log_dir: Path) -> datetime.datetime:
     """Today: Ava (school A) blocked three times on games.example, Dee (school B) twice on
     casino.example (agressif), and an allowed request from a school-B address."""
-    from openaup.filtering.models import ProfileAssignment
-
-    world.student_a1.username = "ava.a"
-    world.student_a1.save()
-    world.student_b1.username = "dee.b"
-    world.student_b1.save()
-    ProfileAssignment.objects.create(
-        kind="network",
-        profile=FilterProfileFactory(name="high"),
-        school=world.school_b,
-        network="10.20.0.0/16",
-    )
     # today in district time, even just after midnight (the timeline shows today)
     midnight = timezone.localtime().replace(hour=0, minute=0, second=1, microsecond=0)
     now = max(timezone.now().replace(microsecond=0) - datetime.timedelta(minutes=5), midnight)
