@@ -12,6 +12,7 @@ from openaup.filtering.services import publishing
 __all__ = [
     "compile_policy",
     "expire_overrides",
+    "notify_review_request",
     "refresh_people_profiles",
     "update_due_list_sources",
     "update_list_source",
@@ -31,6 +32,16 @@ def compile_policy(revision_id: int) -> dict[str, object]:
         "seconds": revision.compile_seconds,
         "error": revision.error,
     }
+
+
+@task()
+def notify_review_request(request_id: int) -> dict[str, object]:
+    """Email those who decide a new unblock request (away from the block page's request)."""
+    from openaup.filtering.services.requests import notify_approvers
+
+    with acting_as(actor_repr="unblock request notice", channel="job"):
+        sent = notify_approvers(request_id)
+    return {"request": request_id, "sent": len(sent)}
 
 
 @task()

@@ -339,8 +339,16 @@ def create_unblock_request(
         reason=message[:500],
     )
     request_id = unblock_request.pk
-    transaction.on_commit(lambda: notify_approvers(request_id))
+    transaction.on_commit(lambda: _enqueue_notice(request_id))
     return unblock_request
+
+
+def _enqueue_notice(request_id: int) -> None:
+    """Email the approvers in the worker: a slow mail server never holds up the block
+    page, and one message per teacher can take a while."""
+    from openaup.filtering.tasks import notify_review_request
+
+    notify_review_request.enqueue(request_id)
 
 
 def approvers_to_notify(unblock_request: UnblockRequest) -> list[tuple[str, str]]:
