@@ -59,7 +59,8 @@ def ask(**changes: str) -> UnblockRequest:
 
 
 def run_worker() -> None:
-    """What ``aup worker`` does with the queued jobs (the approvers' emails)."""
+    """What ``aup worker`` does with the queued jobs (the approvers' emails); it closes the
+    database connection, so a test that calls it runs with ``transaction=True``."""
     call_command("worker", "--batch", "--interval", "0")
 
 
@@ -382,6 +383,7 @@ def test_a_locked_block_in_the_live_snapshot_cannot_be_allowed(
     assert Override.objects.count() == 2
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_students_teachers_are_emailed_a_link_to_the_new_request(
     people: Any, teacher: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -404,6 +406,7 @@ def test_the_students_teachers_are_emailed_a_link_to_the_new_request(
     assert event.changes["to"] == ["tess@school.example"]
 
 
+@pytest.mark.django_db(transaction=True)
 def test_without_a_teacher_to_email_the_principal_is_told_and_unknown_people_go_to_it(
     people: Any, settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
